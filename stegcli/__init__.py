@@ -1,0 +1,33 @@
+"""stegcli: deep-learning image steganography with invertible neural networks.
+
+Python API (the ``steg`` command is a thin layer over it)::
+
+    from stegcli import BitsCodec, read_image
+    codec = BitsCodec.from_name("bits-3")
+    result = codec.embed(read_image("cover.png"), b"hello")
+    codec.extract(result.stego, result.key) == b"hello"
+"""
+
+from stegcli.bits import BitsCodec, EmbedResult, embed_bits, extract_bits
+from stegcli.errors import CapacityError, InputError, IntegrityError, ModelError, StegError, UsageError
+from stegcli.imageio import read_image
+from stegcli.zoo import load_model, registered_models
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BitsCodec",
+    "CapacityError",
+    "EmbedResult",
+    "InputError",
+    "IntegrityError",
+    "ModelError",
+    "StegError",
+    "UsageError",
+    "__version__",
+    "embed_bits",
+    "extract_bits",
+    "load_model",
+    "read_image",
+    "registered_models",
+]

@@ -1,0 +1,143 @@
+"""Bytes in images, bit-exact: the public API behind ``steg embed-bits``/``extract-bits``.
+
+A message is framed (:mod:`stegcli.payload.framing`), laid out as ``3 * bpp``
+bit planes of the cover's size, mapped to {0, 0.5} and pushed through the
+INN's forward pass. The stego is rounded to 8 bits; the z branch is the key.
+Extraction runs the inverse on the stego with the key (or the constant z
+without one), thresholds, and checks the frame's CRC32.
+
+``bpp`` counts bits per colour sample: an RGB cover of H x W pixels at
+``bpp`` carries ``3 * bpp * H * W`` raw bits, framing included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from stegcli.errors import CapacityError, InputError, IntegrityError
+from stegcli.key import StegoKey, stego_digest
+from stegcli.nn import StegoINN
+from stegcli.payload.framing import frame_message, max_message_bytes, parse_frame
+from stegcli.payload.mapping import bits_to_planes, bits_to_signal, planes_to_bits, signal_to_bits
+from stegcli.tensors import aligned_shape, from_tensor, to_tensor
+from stegcli.zoo import load_model
+
+DEFAULT_BITS_MODEL = "bits-3"
+MIN_SIDE = 16
+
+
+def capacity_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
+    """Raw bits (framing included) a cover of this size carries at ``bpp``."""
+    h, w = aligned_shape(height, width, stride)
+    return 3 * bpp * h * w
+
+
+def capacity_bytes(height: int, width: int, bpp: int, stride: int = 2) -> int:
+    """Largest message (bytes) a cover of this size holds at ``bpp``."""
+    if min(height, width) < MIN_SIDE:
+        return 0
+    return max_message_bytes(capacity_bits(height, width, bpp, stride))
+
+
+@dataclass(frozen=True)
+class EmbedResult:
+    stego: np.ndarray  # (H, W, 3) uint8, ready to save losslessly
+    key: StegoKey  # z branch, bound to the model and the stego's pixels
+    keyless_ok: bool  # extraction without the key gives the message back
+    message_bytes: int
+    capacity_bytes: int
+
+
+class BitsCodec:
+    """A loaded bit-payload model; reuse it for many embeds/extracts."""
+
+    def __init__(self, model: StegoINN, bpp: int, name: str, device: torch.device | str = "cpu") -> None:
+        if model.config.secret_channels != 3 * bpp:
+            raise ValueError(f"{name}: {model.config.secret_channels} secret channels do not match bpp {bpp}")
+        self.model, self.bpp, self.name = model.eval(), bpp, name
+        self.device = torch.device(device)
+
+    @classmethod
+    def from_name(cls, name: str = DEFAULT_BITS_MODEL, device: torch.device | str = "cpu") -> "BitsCodec":
+        model, meta = load_model(name, device, kind="bits")
+        return cls(model, int(meta["config"]["bpp"]), name, device)
+
+    # -- capacity ------------------------------------------------------------------
+    def capacity_bits(self, height: int, width: int) -> int:
+        return capacity_bits(height, width, self.bpp, self.model.config.stride)
+
+    def capacity_bytes(self, height: int, width: int) -> int:
+        return capacity_bytes(height, width, self.bpp, self.model.config.stride)
+
+    def _check_cover(self, image: np.ndarray, what: str) -> tuple[int, int]:
+        height, width = image.shape[:2]
+        if min(height, width) < MIN_SIDE:
+            raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
+        return aligned_shape(height, width, self.model.config.stride)
+
+    # -- embed / extract -------------------------------------------------------------
+    @torch.no_grad()
+    def embed(self, cover: np.ndarray, message: bytes) -> EmbedResult:
+        h, w = self._check_cover(cover, "cover")
+        planes = 3 * self.bpp
+        bits = frame_message(message, planes * h * w)
+        signal = bits_to_signal(bits_to_planes(bits, planes, h, w))
+        cover_t = to_tensor(cover[:h, :w], self.device)
+        stego_t, z = self.model(cover_t, torch.from_numpy(signal)[None].to(self.device))
+        stego = cover.copy()
+        stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
+        key = StegoKey(self.name, stego_digest(stego), z[0].float().cpu().numpy())
+        if self.try_extract(stego, key) != message:
+            raise IntegrityError(
+                f"self-check failed: the 8-bit stego does not give the message back even with the key "
+                f"(cover too saturated for {self.name}?); try a smaller message or another cover"
+            )
+        keyless_ok = self.try_extract(stego, None) == message
+        return EmbedResult(stego, key, keyless_ok, len(message), self.capacity_bytes(*cover.shape[:2]))
+
+    def extract(self, stego: np.ndarray, key: StegoKey | None = None) -> bytes:
+        """The exact message, or IntegrityError; never wrong bytes."""
+        self._check_cover(stego, "stego")
+        if key is not None:
+            self.check_key(key, stego)
+        return parse_frame(self.raw_bits(stego, key)).message
+
+    def check_key(self, key: StegoKey, stego: np.ndarray) -> None:
+        """The key must come from this model and this stego, with z of the right shape."""
+        if key.model != self.name:
+            raise InputError(f"key was made by model {key.model!r}, not {self.name!r} (use --model {key.model})")
+        h, w = aligned_shape(stego.shape[0], stego.shape[1], self.model.config.stride)
+        expected = (self.model.config.z_channels, h // 2, w // 2)
+        if key.z.shape != expected:
+            raise InputError(f"key z has shape {key.z.shape}, {self.name} expects {expected} for this stego")
+        if key.digest != stego_digest(stego):
+            raise IntegrityError("key belongs to a different stego image (or the stego was modified)")
+
+    @torch.no_grad()
+    def raw_bits(self, stego: np.ndarray, key: StegoKey | None) -> np.ndarray:
+        """Thresholded bits of the inverse pass (constant z without a key); no checks."""
+        h, w = aligned_shape(stego.shape[0], stego.shape[1], self.model.config.stride)
+        stego_t = to_tensor(stego[:h, :w], self.device)
+        z = self.model.constant_z(stego_t) if key is None else torch.from_numpy(key.z)[None].to(self.device)
+        _, signal = self.model.reverse(stego_t, z)
+        return planes_to_bits(signal_to_bits(signal[0].float().cpu().numpy()))
+
+    def try_extract(self, stego: np.ndarray, key: StegoKey | None) -> bytes | None:
+        """The message, or None where its frame does not check out (self-checks, evaluation)."""
+        try:
+            return parse_frame(self.raw_bits(stego, key)).message
+        except IntegrityError:
+            return None
+
+
+def embed_bits(cover: np.ndarray, message: bytes, model: str = DEFAULT_BITS_MODEL, device: str = "cpu") -> EmbedResult:
+    """Hide ``message`` in ``cover`` ((H, W, 3) uint8). See :class:`BitsCodec`."""
+    return BitsCodec.from_name(model, device).embed(cover, message)
+
+
+def extract_bits(stego: np.ndarray, key: StegoKey | None = None, model: str = DEFAULT_BITS_MODEL, device: str = "cpu") -> bytes:
+    """Get the exact message back from a stego, with or without its key."""
+    return BitsCodec.from_name(model, device).extract(stego, key)

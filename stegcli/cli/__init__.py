@@ -1,0 +1,1 @@
+"""The ``steg`` command line: thin Typer commands over the stegcli API."""

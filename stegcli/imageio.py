@@ -1,0 +1,167 @@
+"""Reading and writing images, keys and payload files safely.
+
+* Inputs: anything Pillow decodes; grayscale, palette, alpha and 16-bit
+  images are converted to 8-bit RGB with a notice. ``-`` reads stdin.
+* Outputs: written atomically (temp file + rename), never over an input,
+  never over an existing file without ``force``. Stego images are only
+  written in lossless formats, because lossy compression destroys the payload.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from stegcli.errors import InputError, UsageError
+
+log = logging.getLogger("stegcli")
+
+STDIO = "-"
+LOSSLESS_FORMATS = {".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+LOSSY_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".jfif", ".gif", ".heic", ".avif"}
+
+# Pillow refuses decompression bombs past this many pixels; stegcli accepts up to 16k x 16k.
+Image.MAX_IMAGE_PIXELS = 16384 * 16384
+
+
+def _read_source(source: str | Path, what: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
+    if str(source) == STDIO:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        data = stream.read()
+        if not data:
+            raise InputError(f"{what}: standard input is empty")
+        return data, "<stdin>"
+    path = Path(source)
+    try:
+        return path.read_bytes(), str(path)
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot be read ({exc.strerror})") from None
+
+
+def read_bytes(source: str | Path, what: str = "message", stdin: BinaryIO | None = None) -> bytes:
+    """Read a whole file (or stdin for ``-``); an empty message is allowed from a file."""
+    if str(source) == STDIO:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return stream.read()
+    return _read_source(source, what)[0]
+
+
+def decode_image(data: bytes, label: str, what: str = "image") -> np.ndarray:
+    """Decode image bytes to an (H, W, 3) uint8 array."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            return _to_rgb8(img, label)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{what} {label}: not a readable image ({exc.__class__.__name__})") from None
+    except Image.DecompressionBombError:
+        raise InputError(f"{what} {label}: image is larger than {Image.MAX_IMAGE_PIXELS} pixels") from None
+
+
+def read_image(source: str | Path, what: str = "image", stdin: BinaryIO | None = None) -> np.ndarray:
+    data, label = _read_source(source, what, stdin)
+    return decode_image(data, label, what)
+
+
+def _to_rgb8(img: Image.Image, label: str) -> np.ndarray:
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        log.info("%s: 16-bit image reduced to 8 bits", label)
+        arr = np.asarray(img).astype(np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        img = Image.fromarray(np.clip(arr / top * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+        mode = "L"
+    if mode == "RGB":
+        return np.asarray(img, dtype=np.uint8).copy()
+    if mode == "P" and "transparency" in img.info or mode in ("RGBA", "LA", "PA"):
+        log.info("%s: alpha channel dropped (stego images are RGB)", label)
+    elif mode in ("L", "1"):
+        log.info("%s: grayscale image converted to RGB", label)
+    elif mode == "P":
+        log.info("%s: palette image converted to RGB", label)
+    else:
+        log.info("%s: %s image converted to RGB", label, mode)
+    return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    return encode_image(image, STDIO)
+
+
+def lossless_format(dest: str | Path) -> str:
+    """Pillow format name for a stego destination; refuses lossy and unknown formats."""
+    if str(dest) == STDIO:
+        return "PNG"
+    suffix = Path(dest).suffix.lower()
+    if suffix in LOSSY_SUFFIXES:
+        raise UsageError(
+            f"{dest}: {suffix[1:].upper()} is lossy and would destroy the hidden data; "
+            "write .png (or .bmp/.tif/.webp, saved losslessly)"
+        )
+    fmt = LOSSLESS_FORMATS.get(suffix)
+    if fmt is None:
+        raise UsageError(f"{dest}: unknown image format {suffix or '(no suffix)'!r}; use .png")
+    return fmt
+
+
+def encode_image(image: np.ndarray, dest: str | Path) -> bytes:
+    """Encode for the destination's suffix (PNG for stdout), losslessly."""
+    fmt = lossless_format(dest)
+    buf = io.BytesIO()
+    options = {"lossless": True, "quality": 100} if fmt == "WEBP" else {}
+    Image.fromarray(image, "RGB").save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def check_output(dest: str | Path | None, inputs: list[str | Path], force: bool) -> None:
+    """Refuse an output path before any work is done (so nothing partial appears)."""
+    if dest is None or str(dest) == STDIO:
+        return
+    out = Path(dest)
+    for src in inputs:
+        if str(src) != STDIO and Path(src).exists() and out.exists() and out.resolve() == Path(src).resolve():
+            raise UsageError(f"refusing to overwrite input {src} with an output")
+    if out.is_dir():
+        raise UsageError(f"output {out} is a directory")
+    if out.exists() and not force:
+        raise UsageError(f"output {out} exists; use --force to overwrite it")
+    if not out.parent.exists() and str(out.parent) not in ("", "."):
+        raise UsageError(f"output folder {out.parent} does not exist")
+
+
+def write_output(dest: str | Path | None, data: bytes, stdout: BinaryIO | None = None) -> None:
+    """Write ``data`` atomically to ``dest``; ``None`` or ``-`` means stdout."""
+    if dest is None or str(dest) == STDIO:
+        stream = stdout if stdout is not None else sys.stdout.buffer
+        stream.write(data)
+        stream.flush()
+        return
+    out = Path(dest)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent if str(out.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_key(source: str | Path) -> "StegoKey":
+    """Load a key file written by ``--key-out`` (never unpickles anything)."""
+    from stegcli.key import StegoKey
+
+    data, label = _read_source(source, "key")
+    return StegoKey.from_bytes(data, f"key {label}")

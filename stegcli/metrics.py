@@ -1,0 +1,48 @@
+"""Image quality metrics on uint8 RGB arrays (what a saved PNG holds)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB over all RGB samples of two uint8 images; inf when identical."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def luma(image: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma Y in [16, 235] as used by most steganography papers."""
+    rgb = image.astype(np.float64)
+    return 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
+
+
+def psnr_y(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of the Y channel (the number papers usually quote)."""
+    mse = np.mean((luma(a) - luma(b)) ** 2)
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    coords = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(coords**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :])[None, None]
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM (Wang et al. 2004; 11x11 Gaussian, sigma 1.5) over the RGB channels."""
+    x = torch.from_numpy(a.astype(np.float64)).permute(2, 0, 1)[:, None]
+    y = torch.from_numpy(b.astype(np.float64)).permute(2, 0, 1)[:, None]
+    win = _gaussian_window()
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_x, mu_y = F.conv2d(x, win), F.conv2d(y, win)
+    var_x = F.conv2d(x * x, win) - mu_x**2
+    var_y = F.conv2d(y * y, win) - mu_y**2
+    cov = F.conv2d(x * y, win) - mu_x * mu_y
+    s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return float(s.mean())

@@ -1,0 +1,79 @@
+"""The invertible steganography network: (cover, secret) <-> (stego, z)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import partial
+
+import torch
+from torch import nn
+
+from stegcli.nn.coupling import CouplingBlock
+from stegcli.nn.subnets import DenseSubnet
+from stegcli.nn.wavelet import haar_dwt, haar_iwt
+
+
+@dataclass(frozen=True)
+class INNConfig:
+    """Architecture of a :class:`StegoINN`; stored verbatim in weight metadata."""
+
+    secret_channels: int
+    cover_channels: int = 3
+    blocks: int = 8
+    growth: int = 32
+    clamp: float = 2.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "INNConfig":
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown INN config keys: {sorted(unknown)}")
+        return cls(**data)
+
+    @property
+    def z_channels(self) -> int:
+        """Channels of the lost-information branch z (wavelet domain)."""
+        return 4 * self.secret_channels
+
+    stride = 2  # one Haar level: inputs need even height and width
+
+
+class StegoINN(nn.Module):
+    """Wavelet front end + a chain of coupling blocks.
+
+    ``forward(cover, secret)`` returns the stego image (pixel domain) and z,
+    the information the stego cannot carry (wavelet domain, half resolution).
+    ``reverse(stego, z)`` returns the cover and secret back; feeding a
+    constant z instead of the key is "keyless" reveal.
+    Any number of secret channels works: secrets are stacked on the channel axis.
+    """
+
+    def __init__(self, config: INNConfig) -> None:
+        super().__init__()
+        self.config = config
+        subnet = partial(DenseSubnet, growth=config.growth)
+        self.blocks = nn.ModuleList(
+            CouplingBlock(4 * config.cover_channels, 4 * config.secret_channels, subnet, config.clamp)
+            for _ in range(config.blocks)
+        )
+
+    def forward(self, cover: torch.Tensor, secret: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b1, b2 = haar_dwt(cover), haar_dwt(secret)
+        for block in self.blocks:
+            b1, b2 = block(b1, b2)
+        return haar_iwt(b1), b2
+
+    def reverse(self, stego: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b1, b2 = haar_dwt(stego), z
+        for block in reversed(self.blocks):
+            b1, b2 = block(b1, b2, rev=True)
+        return haar_iwt(b1), haar_iwt(b2)
+
+    def constant_z(self, stego: torch.Tensor) -> torch.Tensor:
+        """The z used when no key is given (the training target of z: zeros)."""
+        b, _, h, w = stego.shape
+        return stego.new_zeros(b, self.config.z_channels, h // 2, w // 2)

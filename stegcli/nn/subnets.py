@@ -1,0 +1,31 @@
+"""Subnetworks used inside coupling blocks (phi, rho, eta in the papers)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class DenseSubnet(nn.Module):
+    """Five 3x3 convolutions with dense connections (ESRGAN/HiNet style).
+
+    The last convolution starts at zero, so a freshly built coupling block is
+    the identity map: training starts from "stego = cover" and moves away only
+    as far as the loss asks.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, growth: int = 32) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(
+            nn.Conv2d(in_channels + i * growth, growth, 3, padding=1) for i in range(4)
+        )
+        self.out = nn.Conv2d(in_channels + 4 * growth, out_channels, 3, padding=1)
+        self.act = nn.LeakyReLU(0.2, inplace=True)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = [x]
+        for conv in self.convs:
+            features.append(self.act(conv(torch.cat(features, dim=1))))
+        return self.out(torch.cat(features, dim=1))

@@ -1,0 +1,44 @@
+"""Resumable training checkpoints in safetensors (no pickle).
+
+Model and Adam state tensors are stored flat; scalars (step, learning rate,
+optimizer hyper-parameters) travel as JSON metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+
+def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    opt = optimizer.state_dict()
+    for idx, slots in opt["state"].items():
+        for key, value in slots.items():
+            tensors[f"optim.{idx}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
+    meta = {"state": json.dumps(state), "param_groups": json.dumps(opt["param_groups"])}
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata()
+        model_state, slots = {}, {}
+        for key in handle.keys():
+            tensor = handle.get_tensor(key)
+            if key.startswith("model."):
+                model_state[key[len("model.") :]] = tensor
+            else:
+                _, idx, slot = key.split(".", 2)
+                slots.setdefault(int(idx), {})[slot] = tensor
+    model.load_state_dict(model_state)
+    optimizer.load_state_dict({"state": slots, "param_groups": json.loads(meta["param_groups"])})
+    return json.loads(meta["state"])

@@ -1,0 +1,171 @@
+"""A small, resumable training loop shared by all model families.
+
+A *task* knows its model, how to draw a batch, its loss and its validation;
+the loop knows optimisation: Adam, step decay, gradient clipping, rollback on
+loss spikes, periodic checkpoints, ``--resume`` and progress display.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
+
+CHECKPOINT_NAME = "checkpoint.safetensors"
+
+
+class Task(Protocol):
+    model: torch.nn.Module
+
+    def sample_batch(self, rng: np.random.Generator, device: torch.device) -> Any: ...
+
+    def loss(self, batch: Any) -> tuple[torch.Tensor, dict[str, float]]: ...
+
+    def validate(self, device: torch.device) -> dict[str, float]: ...
+
+
+@dataclass
+class TrainSettings:
+    steps: int = 20000
+    lr: float = 10 ** -3.5
+    decay_every: int = 8000
+    grad_clip: float = 10.0
+    spike_factor: float = 5.0
+    val_every: int = 500
+    log_every: int = 50
+    checkpoint_minutes: float = 3.0
+    seed: int = 0
+
+
+class Trainer:
+    def __init__(self, task: Task, run_dir: Path, settings: TrainSettings, device: torch.device, console: Console | None = None) -> None:
+        self.task, self.run_dir, self.s, self.device = task, Path(run_dir), settings, device
+        self.console = console or Console(stderr=True)
+        self.model = task.model.to(device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr)
+        self.step = 0
+        self.lr_scale = 1.0  # halved at every rollback
+        self.loss_ema: float | None = None
+        self.rollbacks = 0
+        self.best_val: dict[str, float] = {}
+        self._snapshot: tuple[dict, dict] | None = None
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- state -----------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.run_dir / CHECKPOINT_NAME
+
+    def save(self) -> None:
+        state = {
+            "step": self.step,
+            "lr_scale": self.lr_scale,
+            "loss_ema": self.loss_ema,
+            "rollbacks": self.rollbacks,
+            "settings": asdict(self.s),
+        }
+        save_checkpoint(self.checkpoint_path, self.model, self.optimizer, state)
+
+    def resume(self) -> None:
+        state = load_checkpoint(self.checkpoint_path, self.model, self.optimizer)
+        self.step, self.lr_scale = state["step"], state["lr_scale"]
+        self.loss_ema, self.rollbacks = state["loss_ema"], state["rollbacks"]
+        self.console.print(f"resumed {self.checkpoint_path} at step {self.step}")
+
+    def current_lr(self) -> float:
+        return self.s.lr * self.lr_scale * 0.5 ** (self.step // self.s.decay_every)
+
+    def _log(self, record: dict[str, Any]) -> None:
+        with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    # -- one step ----------------------------------------------------------------
+    def _is_spike(self, loss: float) -> bool:
+        if not math.isfinite(loss):
+            return True
+        return self.loss_ema is not None and self.step > 200 and loss > self.s.spike_factor * self.loss_ema
+
+    def _rollback(self, loss: float) -> None:
+        if self._snapshot is None:
+            raise RuntimeError(f"loss diverged ({loss}) before the first snapshot")
+        self.model.load_state_dict(self._snapshot[0])
+        self.optimizer.load_state_dict(self._snapshot[1])
+        self.lr_scale *= 0.5
+        self.rollbacks += 1
+        msg = f"step {self.step}: loss spike {loss:.4g} (ema {self.loss_ema:.4g}); rolled back, lr x0.5"
+        self.console.print(msg)
+        self._log({"step": self.step, "event": "rollback", "loss": loss})
+
+    def train_step(self, rng: np.random.Generator) -> dict[str, float] | None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.current_lr()
+        batch = self.task.sample_batch(rng, self.device)
+        self.model.train()
+        loss, metrics = self.task.loss(batch)
+        value = float(loss.detach())
+        if self._is_spike(value):
+            self._rollback(value)
+            return None
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip)
+        self.optimizer.step()
+        self.loss_ema = value if self.loss_ema is None else 0.98 * self.loss_ema + 0.02 * value
+        if self.step % 100 == 0:
+            self._snapshot = (copy.deepcopy(self.model.state_dict()), copy.deepcopy(self.optimizer.state_dict()))
+        return {"loss": value, **metrics}
+
+    # -- the loop ------------------------------------------------------------------
+    def fit(self) -> dict[str, float]:
+        show_bar = self.console.is_terminal
+        last_ckpt = time.monotonic()
+        recent: list[dict[str, float]] = []
+        val: dict[str, float] = {}
+        progress = Progress(
+            TextColumn("[bold]train"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=self.console, disable=not show_bar,
+        )
+        with progress:
+            bar = progress.add_task("train", total=self.s.steps, completed=self.step, info="")
+            while self.step < self.s.steps:
+                rng = np.random.default_rng([self.s.seed, self.step, self.rollbacks])
+                metrics = self.train_step(rng)
+                if metrics is None:
+                    continue
+                self.step += 1
+                recent.append(metrics)
+                if self.step % self.s.log_every == 0 or self.step == self.s.steps:
+                    mean = {k: float(np.mean([m[k] for m in recent])) for k in recent[0]}
+                    recent.clear()
+                    info = "  ".join(f"{k} {v:.4g}" for k, v in mean.items())
+                    self._log({"step": self.step, "lr": self.current_lr(), **mean})
+                    progress.update(bar, info=info)
+                    if not show_bar:
+                        self.console.print(f"step {self.step}/{self.s.steps}  lr {self.current_lr():.2e}  {info}")
+                if self.step % self.s.val_every == 0 or self.step == self.s.steps:
+                    val = self.task.validate(self.device)
+                    self._log({"step": self.step, "val": val})
+                    self.console.print(f"step {self.step} validation: " + "  ".join(f"{k} {v:.4g}" for k, v in val.items()))
+                if time.monotonic() - last_ckpt > 60 * self.s.checkpoint_minutes:
+                    self.save()
+                    last_ckpt = time.monotonic()
+                progress.update(bar, completed=self.step)
+        self.save()
+        return val
+
+
+def stderr_console() -> Console:
+    return Console(file=sys.stderr)

@@ -1,0 +1,21 @@
+"""Loss helpers shared by the training tasks."""
+
+from __future__ import annotations
+
+import torch
+
+
+def quantize_ste(x: torch.Tensor) -> torch.Tensor:
+    """Clamp to [0, 1] and round to 8 bits, with a straight-through gradient.
+
+    Training the reverse pass on what a PNG really stores is what makes
+    reveal work on saved stego images.
+    """
+    clamped = x.clamp(0, 1)
+    return clamped + ((clamped * 255).round() / 255 - clamped).detach()
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """PSNR in dB of tensors in [0, 1] (over all elements)."""
+    mse = float(torch.mean((a.double() - b.double()) ** 2))
+    return float("inf") if mse == 0 else 10 * torch.log10(torch.tensor(1.0 / mse)).item()

@@ -1,0 +1,199 @@
+"""Named pretrained models: name -> weights file in weights/, with metadata.
+
+A weights file is a safetensors file whose string metadata holds everything
+needed to rebuild and judge the model without other files:
+
+``stegcli.format``  format version of this layout (``FORMAT_VERSION``)
+``name``, ``kind``   model name and family (``bits``, ``isn``, ...)
+``config``           JSON: architecture (``inn``: :class:`INNConfig`) and family options
+``recipe``           JSON: a summary of how it was trained
+``metrics``          JSON: validation metrics measured after export
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from stegcli.errors import ModelError, UsageError
+from stegcli.nn import INNConfig, StegoINN
+
+FORMAT_VERSION = "1"
+WEIGHTS_ENV = "STEGCLI_WEIGHTS"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model name (weights may or may not be installed)."""
+
+    name: str
+    kind: str
+    summary: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.safetensors"
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register_model(name: str, kind: str, summary: str) -> ModelSpec:
+    if name in _REGISTRY:
+        raise ValueError(f"model {name!r} registered twice")
+    spec = ModelSpec(name, kind, summary)
+    _REGISTRY[name] = spec
+    return spec
+
+
+for _bpp in (1, 2, 3):
+    register_model(f"bits-{_bpp}", "bits", f"bytes in images, {_bpp} bit(s) per colour sample (INN + threshold mapping)")
+
+
+def registered_models(kind: str | None = None) -> list[ModelSpec]:
+    return [s for s in _REGISTRY.values() if kind is None or s.kind == kind]
+
+
+def get_spec(name: str, kind: str | None = None) -> ModelSpec:
+    spec = _REGISTRY.get(name)
+    if spec is None or (kind is not None and spec.kind != kind):
+        names = ", ".join(s.name for s in registered_models(kind))
+        raise UsageError(f"unknown model {name!r}; known models: {names}")
+    return spec
+
+
+def weights_dir() -> Path:
+    """Where installed weights live.
+
+    ``$STEGCLI_WEIGHTS`` wins; then the ``stegcli.weights`` package data of a
+    regular install; then the repository's ``weights/`` beside the package
+    (editable installs and source checkouts).
+    """
+    env = os.environ.get(WEIGHTS_ENV)
+    if env:
+        return Path(env)
+    try:
+        packaged = Path(str(resources.files("stegcli.weights")))
+        if any(packaged.glob("*.safetensors")):
+            return packaged
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "weights"
+
+
+def weights_path(name: str) -> Path:
+    return weights_dir() / get_spec(name).filename
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """Parse a weights file's metadata (JSON fields decoded)."""
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            raw = handle.metadata() or {}
+    except FileNotFoundError:
+        raise ModelError(f"weights file {path} not found") from None
+    except Exception as exc:  # safetensors raises several types for corrupt files
+        raise ModelError(f"weights file {path} is not a readable safetensors file ({exc})") from None
+    if raw.get("stegcli.format") != FORMAT_VERSION:
+        raise ModelError(f"weights file {path} has format {raw.get('stegcli.format')!r}, expected {FORMAT_VERSION}")
+    meta: dict[str, Any] = dict(raw)
+    for key in ("config", "recipe", "metrics"):
+        try:
+            meta[key] = json.loads(raw.get(key, "{}"))
+        except json.JSONDecodeError:
+            raise ModelError(f"weights file {path}: metadata field {key!r} is not valid JSON") from None
+    return meta
+
+
+def build_inn(config: dict[str, Any], path: Path | str = "<config>") -> StegoINN:
+    try:
+        return StegoINN(INNConfig.from_dict(config["inn"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"weights file {path}: bad architecture config ({exc})") from None
+
+
+def load_model(name: str, device: torch.device | str = "cpu", kind: str | None = None) -> tuple[StegoINN, dict[str, Any]]:
+    """Build the named model, load its weights (fp32, eval mode) and return it with its metadata."""
+    spec = get_spec(name, kind)
+    path = weights_dir() / spec.filename
+    if not path.exists():
+        raise ModelError(f"model {name!r} is registered but its weights {path} are not installed")
+    return load_weights_file(path, device, expected_name=name)
+
+
+def load_weights_file(path: Path, device: torch.device | str = "cpu", expected_name: str | None = None) -> tuple[StegoINN, dict[str, Any]]:
+    meta = read_metadata(path)
+    if expected_name is not None and meta.get("name") != expected_name:
+        raise ModelError(f"weights file {path} holds model {meta.get('name')!r}, not {expected_name!r}")
+    model = build_inn(meta["config"], path)
+    expected = model.state_dict()
+    state: dict[str, torch.Tensor] = {}
+    with safe_open(str(path), framework="pt") as handle:
+        keys = set(handle.keys())
+        missing, extra = set(expected) - keys, keys - set(expected)
+        if missing or extra:
+            raise ModelError(
+                f"weights file {path} does not match its config: "
+                f"{len(missing)} missing and {len(extra)} unexpected tensors"
+            )
+        for key in expected:
+            tensor = handle.get_tensor(key)
+            if tensor.shape != expected[key].shape:
+                raise ModelError(
+                    f"weights file {path}: tensor {key} has shape {tuple(tensor.shape)}, "
+                    f"config wants {tuple(expected[key].shape)}"
+                )
+            state[key] = tensor.float()
+    model.load_state_dict(state)
+    return model.to(device).eval(), meta
+
+
+def save_weights(
+    path: Path,
+    model: StegoINN,
+    *,
+    name: str,
+    kind: str,
+    config: dict[str, Any],
+    recipe: dict[str, Any],
+    metrics: dict[str, Any],
+    half: bool = True,
+) -> None:
+    """Write ``model`` with full metadata; fp16 halves the size with no effect on invertibility."""
+    dtype = torch.float16 if half else torch.float32
+    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    metadata = {
+        "stegcli.format": FORMAT_VERSION,
+        "name": name,
+        "kind": kind,
+        "config": json.dumps(config, sort_keys=True),
+        "recipe": json.dumps(recipe, sort_keys=True),
+        "metrics": json.dumps(metrics, sort_keys=True),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
+
+
+def model_info(spec: ModelSpec) -> dict[str, Any]:
+    """What ``steg models`` shows: reads metadata and tensor shapes, not the weights."""
+    path = weights_dir() / spec.filename
+    info: dict[str, Any] = {"name": spec.name, "kind": spec.kind, "summary": spec.summary,
+                            "installed": path.exists(), "path": str(path)}
+    if not path.exists():
+        return info
+    meta = read_metadata(path)
+    with safe_open(str(path), framework="pt") as handle:
+        params = sum(int(torch.tensor(handle.get_slice(k).get_shape()).prod()) for k in handle.keys())
+    info.update(size_bytes=path.stat().st_size, parameters=params, config=meta["config"],
+                recipe=meta["recipe"], metrics=meta["metrics"])
+    return info

@@ -1,0 +1,42 @@
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import smooth_image, write_tiny_bits_weights  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def tiny_weights_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("weights")
+    for bpp in (1, 2, 3):
+        write_tiny_bits_weights(folder, bpp, seed=bpp)
+    return folder
+
+
+@pytest.fixture
+def tiny_weights(tiny_weights_dir, monkeypatch) -> Path:
+    """Point stegcli at tiny random bits-1/2/3 models for the duration of a test."""
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tiny_weights_dir))
+    return tiny_weights_dir
+
+
+@pytest.fixture
+def cover_png(tmp_path) -> Path:
+    path = tmp_path / "cover.png"
+    Image.fromarray(smooth_image(48, 64, seed=1)).save(path)
+    return path
+
+
+@pytest.fixture
+def message_file(tmp_path) -> Path:
+    path = tmp_path / "message.bin"
+    path.write_bytes(np.random.default_rng(5).integers(0, 256, 300, dtype=np.uint8).tobytes())
+    return path

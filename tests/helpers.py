@@ -1,0 +1,75 @@
+"""Shared test helpers: tiny models, synthetic images, in-process CLI runs."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from stegcli.nn import INNConfig, StegoINN
+from stegcli.zoo import save_weights
+
+
+def tiny_inn(secret_channels: int, seed: int = 0, blocks: int = 2, growth: int = 8, scale: float = 0.02,
+             dtype: torch.dtype = torch.float32) -> StegoINN:
+    """A small INN whose zero-initialised output convs are made random, so it is not the identity."""
+    torch.manual_seed(seed)
+    model = StegoINN(INNConfig(secret_channels=secret_channels, blocks=blocks, growth=growth)).to(dtype)
+    with torch.no_grad():
+        for block in model.blocks:
+            for net in (block.phi, block.rho, block.eta):
+                net.out.weight.normal_(0, scale)
+                net.out.bias.normal_(0, scale)
+    return model.eval()
+
+
+def write_tiny_bits_weights(folder: Path, bpp: int, seed: int = 0) -> Path:
+    model = tiny_inn(3 * bpp, seed=seed, scale=0.003)  # visible changes, stego stays inside [0, 255]
+    path = folder / f"bits-{bpp}.safetensors"
+    save_weights(path, model, name=f"bits-{bpp}", kind="bits",
+                 config={"inn": model.config.to_dict(), "bpp": bpp}, recipe={"test": True}, metrics={}, half=False)
+    return path
+
+
+def smooth_image(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """A synthetic natural-ish uint8 RGB image (smooth gradients + mild noise), away from 0 and 255."""
+    rng = np.random.default_rng(seed)
+    y = np.linspace(0, 1, height)[:, None, None]
+    x = np.linspace(0, 1, width)[None, :, None]
+    base = 0.3 + 0.4 * (0.5 * y + 0.5 * x) * rng.uniform(0.5, 1.0, 3)
+    img = base + 0.03 * rng.standard_normal((height, width, 3))
+    return (np.clip(img, 0.05, 0.95) * 255).round().astype(np.uint8)
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: bytes
+    stderr: str
+
+
+def run_steg(args: list[str], stdin: bytes = b"") -> CliResult:
+    """Run ``steg`` in-process through its real entry point, with byte stdin/stdout."""
+    from stegcli.cli.app import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    saved = sys.stdin, sys.stdout, sys.stderr
+    streams = (io.TextIOWrapper(io.BytesIO(stdin)), io.TextIOWrapper(out, write_through=True),
+               io.TextIOWrapper(err, write_through=True))
+    sys.stdin, sys.stdout, sys.stderr = streams
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+    result = CliResult(code, out.getvalue(), err.getvalue().decode("utf-8", "replace"))
+    for stream in streams:
+        stream.flush()
+        stream.detach()  # do not let the wrappers close our buffers
+    return result

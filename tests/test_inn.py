@@ -1,0 +1,46 @@
+import torch
+
+from helpers import tiny_inn
+from stegcli.nn import INNConfig, StegoINN
+
+
+def test_random_inn_inverse_reproduces_input_in_float64():
+    model = tiny_inn(9, seed=3, blocks=3, scale=0.05, dtype=torch.float64)
+    cover = torch.rand(2, 3, 16, 16, dtype=torch.float64)
+    secret = torch.rand(2, 9, 16, 16, dtype=torch.float64)
+    with torch.no_grad():
+        stego, z = model(cover, secret)
+        cover_r, secret_r = model.reverse(stego, z)
+    assert (stego - cover).abs().max() > 1e-3  # the random network really changes the cover
+    assert (cover_r - cover).abs().max() < 1e-9
+    assert (secret_r - secret).abs().max() < 1e-9
+
+
+def test_fresh_inn_starts_as_identity():
+    model = StegoINN(INNConfig(secret_channels=3, blocks=2, growth=8))
+    cover, secret = torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8)
+    stego, z = model(cover, secret)
+    assert torch.allclose(stego, cover, atol=1e-6)
+    assert z.shape == (1, 12, 4, 4)
+
+
+def test_any_number_of_secret_channels():
+    for channels in (3, 6, 15):
+        model = tiny_inn(channels, blocks=1)
+        stego, z = model(torch.rand(1, 3, 8, 8), torch.rand(1, channels, 8, 8))
+        assert stego.shape == (1, 3, 8, 8) and z.shape == (1, 4 * channels, 4, 4)
+
+
+def test_scale_is_bounded_by_the_clamp():
+    model = tiny_inn(3, blocks=1, scale=50.0)
+    block = model.blocks[0]
+    s = block._scale(torch.randn(1, 12, 4, 4) * 100)
+    assert s.abs().max() <= block.clamp + 1e-6
+
+
+def test_every_parameter_receives_a_gradient():
+    model = tiny_inn(3, blocks=2)
+    stego, z = model(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
+    _, secret_r = model.reverse(stego, torch.zeros_like(z))
+    (stego.sum() + z.pow(2).sum() + secret_r.sum()).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())

@@ -1,0 +1,1 @@
+"""Pretrained stegcli weights (safetensors), installed as the package ``stegcli.weights``."""
