@@ -80,7 +80,8 @@ class BitsCodec:
 
     # -- embed / extract -------------------------------------------------------------
     @torch.no_grad()
-    def embed(self, cover: np.ndarray, message: bytes) -> EmbedResult:
+    def encode(self, cover: np.ndarray, message: bytes) -> tuple[np.ndarray, StegoKey]:
+        """The forward pass alone: 8-bit stego and key, no self-check (see :meth:`embed`)."""
         h, w = self._check_cover(cover, "cover")
         planes = 3 * self.bpp
         bits = frame_message(message, planes * h * w)
@@ -89,7 +90,13 @@ class BitsCodec:
         stego_t, z = self.model(cover_t, torch.from_numpy(signal)[None].to(self.device))
         stego = cover.copy()
         stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
-        key = StegoKey(self.name, stego_digest(stego), z[0].float().cpu().numpy())
+        residual = stego_t[0].float() - to_tensor(stego[:h, :w], self.device)[0]
+        key = StegoKey(self.name, stego_digest(stego), z[0].float().cpu().numpy(), residual.half().cpu().numpy())
+        return stego, key
+
+    def embed(self, cover: np.ndarray, message: bytes) -> EmbedResult:
+        """Encode, then check that the saved stego really gives the message back."""
+        stego, key = self.encode(cover, message)
         if self.try_extract(stego, key) != message:
             raise IntegrityError(
                 f"self-check failed: the 8-bit stego does not give the message back even with the key "
@@ -113,6 +120,8 @@ class BitsCodec:
         expected = (self.model.config.z_channels, h // 2, w // 2)
         if key.z.shape != expected:
             raise InputError(f"key z has shape {key.z.shape}, {self.name} expects {expected} for this stego")
+        if key.residual.shape != (3, h, w):
+            raise InputError(f"key residual has shape {key.residual.shape}, expected {(3, h, w)} for this stego")
         if key.digest != stego_digest(stego):
             raise IntegrityError("key belongs to a different stego image (or the stego was modified)")
 
@@ -121,7 +130,11 @@ class BitsCodec:
         """Thresholded bits of the inverse pass (constant z without a key); no checks."""
         h, w = aligned_shape(stego.shape[0], stego.shape[1], self.model.config.stride)
         stego_t = to_tensor(stego[:h, :w], self.device)
-        z = self.model.constant_z(stego_t) if key is None else torch.from_numpy(key.z)[None].to(self.device)
+        if key is None:
+            z = self.model.constant_z(stego_t)
+        else:
+            z = torch.from_numpy(key.z)[None].to(self.device)
+            stego_t = stego_t + torch.from_numpy(key.residual).to(self.device).float()[None]
         _, signal = self.model.reverse(stego_t, z)
         return planes_to_bits(signal_to_bits(signal[0].float().cpu().numpy()))
 

@@ -1,4 +1,5 @@
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -85,7 +86,7 @@ def test_key_of_another_model_is_named():
 def test_key_with_wrong_z_shape_is_named():
     c = codec(3)
     result = c.embed(smooth_image(32, 32), b"key checks")
-    bad = StegoKey(result.key.model, result.key.digest, result.key.z[:, :8, :8].copy())
+    bad = replace(result.key, z=result.key.z[:, :8, :8].copy())
     with pytest.raises(InputError, match=r"shape \(36, 8, 8\).*expects \(36, 16, 16\)"):
         c.extract(result.stego, bad)
 
@@ -110,3 +111,23 @@ def npy(array: np.ndarray) -> bytes:
 def test_keyless_extraction_of_an_unmarked_image_says_no_payload():
     with pytest.raises(IntegrityError):
         codec(1).extract(smooth_image(32, 32), None)
+
+
+def test_key_with_wrong_dtype_is_named():
+    result = codec(1).embed(smooth_image(16, 16), b"k")
+    z = result.key.z.astype(np.float64)
+    dtype = np.dtype([("format", "S8"), ("model", "S32"), ("digest", "S64"), ("z", "<f8", z.shape),
+                      ("residual", "<f2", result.key.residual.shape)])
+    record = np.zeros((), dtype=dtype)
+    record["format"], record["model"], record["digest"], record["z"] = b"stegkey1", b"bits-1", result.key.digest.hex(), z
+    with pytest.raises(InputError, match="dtype float64, expected float32"):
+        StegoKey.from_bytes(npy(record))
+
+
+def test_key_makes_extraction_exact_even_where_the_stego_saturates():
+    c = BitsCodec(tiny_inn(9, seed=4, scale=0.02), 3, "bits-3")  # changes far beyond the 8-bit range
+    cover = np.full((32, 32, 3), 250, dtype=np.uint8)
+    message = np.random.default_rng(1).integers(0, 256, c.capacity_bytes(32, 32), dtype=np.uint8).tobytes()
+    result = c.embed(cover, message)
+    assert (result.stego == 255).mean() > 0.1  # clamping really happened
+    assert c.extract(png_roundtrip(result.stego), result.key) == message

@@ -24,7 +24,7 @@ from stegcli.errors import EXIT_CODES, StegError, UsageError
 from stegcli.imageio import STDIO, check_output, encode_image, lossless_format, read_bytes, read_image, read_key, write_output
 from stegcli.zoo import get_spec, model_info, registered_models
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
     name="steg",
     help="Hide data in images with invertible neural networks.",
@@ -136,10 +136,10 @@ def extract_bits_command(
     """Get the exact hidden bytes back, or fail with a non-zero exit code."""
     _setup(quiet)
     check_output(output, [stego] + ([key] if key else []), force)
+    image = read_image(stego, "stego")  # before the key: in a pipeline the key is complete once stdin ends
     stego_key = read_key(key) if key is not None else None
     name = model or (stego_key.model if stego_key is not None else DEFAULT_BITS_MODEL)
     codec = BitsCodec.from_name(get_spec(name, "bits").name, resolve_device(device))
-    image = read_image(stego, "stego")
     message = codec.extract(image, stego_key)
     write_output(output, message)
     _notice(f"extracted {len(message)} bytes, CRC32 verified" + ("" if key else " (keyless)"))
@@ -230,6 +230,7 @@ def eval_command(
     pairs: Annotated[int, typer.Option("--pairs", help="Number of (cover, message) pairs.")] = 200,
     size: Annotated[int, typer.Option("--size", help="Square crop size.")] = 256,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="Message size as a fraction of capacity.")] = 1.0,
     device: Device = "auto",
     as_json: Json = False,
     quiet: Quiet = False,
@@ -248,7 +249,7 @@ def eval_command(
     except ValueError as exc:
         raise UsageError(f"--covers {covers}: {exc}") from None
     codec = BitsCodec.from_name(spec.name, resolve_device(device))
-    report = evaluate_bits(codec, crops, seed=seed)
+    report = evaluate_bits(codec, crops, seed=seed, fill=fill)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -259,6 +260,7 @@ def eval_command(
     for key in ("stego_psnr", "stego_psnr_y", "stego_ssim", "keyless_bit_accuracy"):
         table.add_row(key, f"{report[key]['mean']:.4f}", f"{report[key]['min']:.4f}")
     table.add_row("exact with key", f"{report['exact_with_key']:.1%}", "")
+    table.add_row("exact with z only (no residual)", f"{report['exact_with_z_only']:.1%}", "")
     table.add_row("exact keyless", f"{report['exact_keyless']:.1%}", "")
     console.print(table)
 
@@ -276,7 +278,7 @@ def train_bits_command(
     patch: Annotated[int, typer.Option("--patch")] = 64,
     blocks: Annotated[int, typer.Option("--blocks")] = 4,
     growth: Annotated[int, typer.Option("--growth")] = 16,
-    stego_weight: Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")] = 8.0,
+    stego_weight: Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")] = 32.0,
     reveal_weight: Annotated[float, typer.Option("--reveal-weight", help="Weight of the keyless reveal loss.")] = 1.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")] = False,
     export: Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")] = None,

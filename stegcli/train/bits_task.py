@@ -16,9 +16,9 @@ from stegcli.train.losses import psnr, quantize_ste
 
 @dataclass
 class BitsLossWeights:
-    stego: float = 1.0  # L2(stego, cover)
+    stego: float = 32.0  # L2(stego, cover)
     z: float = 1.0  # L2(z, 0): keeps the key from being a copy of the message
-    reveal: float = 2.0  # L2(message', message), reverse fed the rounded stego and z = 0
+    reveal: float = 1.0  # L2(message', message), reverse fed the rounded stego and z = 0
     cover: float = 1.0  # L2(cover', cover)
 
 
@@ -27,8 +27,8 @@ def random_messages(rng: np.random.Generator, count: int, planes: int, size: int
     out = np.zeros((count, size, size, planes), dtype=np.float32)
     n = size * size * planes
     for i in range(count):
-        density = rng.uniform(0.05, 0.5)
-        fill = n if rng.random() < 0.5 else int(n * rng.uniform(0.05, 1.0))
+        density = rng.uniform(0.3, 0.5)  # text and compressed data sit at 0.4 to 0.5
+        fill = n if rng.random() < 0.75 else int(n * rng.uniform(0.05, 1.0))
         flat = (rng.random(n) < density).astype(np.float32)
         flat[fill:] = 0
         out[i] = flat.reshape(size, size, planes)
@@ -54,9 +54,11 @@ class BitsTask:
         cover, message = batch
         w = self.weights
         stego, z = self.model(cover, message)
-        cover_r, message_r = self.model.reverse(quantize_ste(stego), self.model.constant_z(stego))
+        stego_q = quantize_ste(stego)
+        cover_r, message_r = self.model.reverse(stego_q, self.model.constant_z(stego))
         loss = (w.stego * F.mse_loss(stego, cover) + w.z * F.mse_loss(z, torch.zeros_like(z))
-                + w.reveal * F.mse_loss(message_r, message) + w.cover * F.mse_loss(cover_r, cover))
+                + w.reveal * F.mse_loss(message_r, message)
+                + w.cover * F.mse_loss(cover_r, cover))
         with torch.no_grad():
             acc = ((message_r > THRESHOLD) == (message > THRESHOLD)).float().mean().item()
         return loss, {"stego_psnr": psnr(stego.detach().clamp(0, 1), cover), "bit_acc": acc}

@@ -61,6 +61,7 @@ class Trainer:
         self.rollbacks = 0
         self.best_val: dict[str, float] = {}
         self._snapshot: tuple[dict, dict] | None = None
+        self._steps_this_run = 0
         self.run_dir.mkdir(parents=True, exist_ok=True)
 
     # -- state -----------------------------------------------------------------
@@ -80,8 +81,8 @@ class Trainer:
 
     def resume(self) -> None:
         state = load_checkpoint(self.checkpoint_path, self.model, self.optimizer)
-        self.step, self.lr_scale = state["step"], state["lr_scale"]
-        self.loss_ema, self.rollbacks = state["loss_ema"], state["rollbacks"]
+        self.step, self.lr_scale, self.rollbacks = state["step"], state["lr_scale"], state["rollbacks"]
+        # loss_ema starts afresh: a resumed run may use other loss weights
         self.console.print(f"resumed {self.checkpoint_path} at step {self.step}")
 
     def current_lr(self) -> float:
@@ -95,7 +96,7 @@ class Trainer:
     def _is_spike(self, loss: float) -> bool:
         if not math.isfinite(loss):
             return True
-        return self.loss_ema is not None and self.step > 200 and loss > self.s.spike_factor * self.loss_ema
+        return self.loss_ema is not None and self._steps_this_run > 100 and loss > self.s.spike_factor * self.loss_ema
 
     def _rollback(self, loss: float) -> None:
         if self._snapshot is None:
@@ -123,7 +124,8 @@ class Trainer:
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip)
         self.optimizer.step()
         self.loss_ema = value if self.loss_ema is None else 0.98 * self.loss_ema + 0.02 * value
-        if self.step % 100 == 0:
+        self._steps_this_run += 1
+        if self._snapshot is None or self.step % 100 == 0:
             self._snapshot = (copy.deepcopy(self.model.state_dict()), copy.deepcopy(self.optimizer.state_dict()))
         return {"loss": value, **metrics}
 

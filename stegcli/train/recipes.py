@@ -27,14 +27,15 @@ def train_bits(
     patch: int = 64,
     batch: int = 16,
     weights: BitsLossWeights | None = None,
+    val_size: int = 128,
     resume: bool = False,
     console: Console | None = None,
 ) -> Trainer:
     """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``."""
     train = ImageBank(list_images(data, "train"), patch)
-    val = ImageBank(list_images(data, "val"), 128)
+    val = ImageBank(list_images(data, "val"), val_size)
     inn = INNConfig(secret_channels=3 * bpp, blocks=blocks, growth=growth)
-    task = BitsTask(train, val, bpp, inn, patch=patch, batch=batch, weights=weights)
+    task = BitsTask(train, val, bpp, inn, patch=patch, batch=batch, weights=weights, val_size=val_size)
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()

@@ -1,0 +1,96 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from helpers import smooth_image
+from stegcli.bits import BitsCodec
+from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
+from stegcli.train.data import is_validation, list_images
+from stegcli.train.loop import TrainSettings
+from stegcli.train.recipes import export_bits, train_bits
+from stegcli.zoo import load_weights_file
+
+
+@pytest.fixture(scope="module")
+def photo_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(40):
+        Image.fromarray(smooth_image(48, 56, seed=i)).save(folder / f"img-{i:03d}.png")
+    return folder
+
+
+def test_split_is_fixed_and_disjoint(photo_dir):
+    train, val = list_images(photo_dir, "train"), list_images(photo_dir, "val")
+    assert val and train and not set(train) & set(val)
+    assert len(train) + len(val) == 40
+    assert all(is_validation(p.name) for p in val)
+
+
+def test_checkpoint_round_trip_includes_optimizer_state(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    model(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    save_checkpoint(tmp_path / "c.safetensors", model, opt, {"step": 7})
+    model2 = torch.nn.Linear(3, 2)
+    opt2 = torch.optim.Adam(model2.parameters(), lr=0.5)
+    assert load_checkpoint(tmp_path / "c.safetensors", model2, opt2) == {"step": 7}
+    assert torch.equal(model2.weight, model.weight)
+    assert torch.equal(opt2.state_dict()["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert opt2.param_groups[0]["lr"] == 0.1
+
+
+def test_train_resume_export_and_use(photo_dir, tmp_path):
+    run = tmp_path / "run"
+    kwargs = dict(blocks=1, growth=4, patch=32, batch=2, val_size=32)
+    settings = TrainSettings(steps=3, val_every=3, log_every=1)
+    trainer = train_bits(photo_dir, 1, run, settings, torch.device("cpu"), **kwargs)
+    assert trainer.step == 3 and (run / "checkpoint.safetensors").exists()
+    trainer = train_bits(photo_dir, 1, run, TrainSettings(steps=5, val_every=5, log_every=1), torch.device("cpu"),
+                         resume=True, **kwargs)
+    assert trainer.step == 5
+    records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert any("val" in r for r in records) and all(np.isfinite(r["loss"]) for r in records if "loss" in r)
+    out = tmp_path / "bits-1.safetensors"
+    export_bits(trainer, out, {"validation": trainer.task.validate(trainer.device)})
+    model, meta = load_weights_file(out, expected_name="bits-1")
+    assert meta["recipe"]["steps"] == 5 and "keyless_bit_acc" in meta["metrics"]["validation"]
+    codec = BitsCodec(model, 1, "bits-1")
+    result = codec.embed(smooth_image(32, 32), b"trained here")
+    assert codec.extract(result.stego, result.key) == b"trained here"
+
+
+class SpikyTask:
+    """A linear fit whose loss explodes once, to exercise rollback."""
+
+    def __init__(self, spike_at: int):
+        self.model = torch.nn.Linear(2, 1)
+        self.spike_at, self.calls = spike_at, 0
+
+    def sample_batch(self, rng, device):
+        x = torch.from_numpy(rng.standard_normal((8, 2)).astype(np.float32))
+        return x, x.sum(dim=1, keepdim=True)
+
+    def loss(self, batch):
+        self.calls += 1
+        x, y = batch
+        loss = torch.mean((self.model(x) - y) ** 2) + 0.1
+        if self.calls == self.spike_at:
+            loss = loss * 1e6
+        return loss, {}
+
+    def validate(self, device):
+        return {}
+
+
+def test_loss_spike_rolls_back_and_halves_the_learning_rate(tmp_path):
+    from stegcli.train.loop import Trainer
+
+    trainer = Trainer(SpikyTask(spike_at=250), tmp_path, TrainSettings(steps=260, lr=1e-2, val_every=1000, log_every=1000),
+                      torch.device("cpu"))
+    trainer.fit()
+    assert trainer.rollbacks == 1 and trainer.lr_scale == 0.5 and trainer.step == 260
+    assert any('"rollback"' in line for line in (tmp_path / "log.jsonl").read_text().splitlines())

@@ -1,0 +1,73 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from helpers import tiny_inn
+from stegcli.errors import ModelError, UsageError
+from stegcli.zoo import get_spec, load_model, load_weights_file, model_info, save_weights
+
+
+def save_tiny(path, name="bits-1", **overrides):
+    model = tiny_inn(3)
+    kwargs = dict(name=name, kind="bits", config={"inn": model.config.to_dict(), "bpp": 1},
+                  recipe={"steps": 1}, metrics={"psnr": 40.0})
+    kwargs.update(overrides)
+    save_weights(path, model, **kwargs)
+    return model
+
+
+def test_save_load_round_trip_keeps_metadata(tmp_path):
+    path = tmp_path / "bits-1.safetensors"
+    model = save_tiny(path)
+    loaded, meta = load_weights_file(path, expected_name="bits-1")
+    assert meta["metrics"] == {"psnr": 40.0} and meta["config"]["bpp"] == 1
+    for key, value in model.state_dict().items():  # fp16 on disk, fp32 in memory
+        assert torch.allclose(loaded.state_dict()[key], value.half().float())
+
+
+def test_load_by_name_from_weights_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path))
+    save_tiny(tmp_path / "bits-1.safetensors")
+    model, _ = load_model("bits-1")
+    assert not model.training
+    assert model_info(get_spec("bits-1"))["parameters"] == sum(p.numel() for p in model.parameters())
+
+
+def test_missing_weights_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path))
+    with pytest.raises(ModelError, match="bits-2.safetensors are not installed"):
+        load_model("bits-2")
+
+
+def test_unknown_model_lists_known_ones():
+    with pytest.raises(UsageError, match="known models: bits-1"):
+        get_spec("isn-99")
+
+
+def test_corrupt_file_is_named(tmp_path):
+    path = tmp_path / "bits-1.safetensors"
+    path.write_bytes(b"garbage" * 10)
+    with pytest.raises(ModelError, match="bits-1.safetensors is not a readable safetensors file"):
+        load_weights_file(path)
+
+
+def test_shape_mismatch_with_config_is_named(tmp_path):
+    path = tmp_path / "bits-1.safetensors"
+    model = tiny_inn(3)
+    config = {"inn": {**model.config.to_dict(), "growth": 4}, "bpp": 1}
+    save_weights(path, model, name="bits-1", kind="bits", config=config, recipe={}, metrics={})
+    with pytest.raises(ModelError, match="has shape"):
+        load_weights_file(path)
+
+
+def test_wrong_name_and_missing_format_are_refused(tmp_path):
+    path = tmp_path / "bits-3.safetensors"
+    save_tiny(path, name="bits-1")
+    with pytest.raises(ModelError, match="holds model 'bits-1', not 'bits-3'"):
+        load_weights_file(path, expected_name="bits-3")
+    plain = tmp_path / "plain.safetensors"
+    save_file({"x": torch.zeros(1)}, str(plain), metadata={"config": json.dumps({})})
+    with pytest.raises(ModelError, match="format"):
+        load_weights_file(plain)
