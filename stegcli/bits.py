@@ -17,16 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from stegcli.errors import CapacityError, InputError, IntegrityError
-from stegcli.key import StegoKey, stego_digest
+from stegcli.engine import MIN_SIDE, StegoEngine
+from stegcli.errors import IntegrityError
+from stegcli.key import StegoKey
 from stegcli.nn import StegoINN
 from stegcli.payload.framing import frame_message, max_message_bytes, parse_frame
 from stegcli.payload.mapping import bits_to_planes, bits_to_signal, planes_to_bits, signal_to_bits
-from stegcli.tensors import aligned_shape, from_tensor, to_tensor
+from stegcli.tensors import aligned_shape
 from stegcli.zoo import load_model
 
 DEFAULT_BITS_MODEL = "bits-3"
-MIN_SIDE = 16
 
 
 def capacity_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
@@ -57,42 +57,26 @@ class BitsCodec:
     def __init__(self, model: StegoINN, bpp: int, name: str, device: torch.device | str = "cpu") -> None:
         if model.config.secret_channels != 3 * bpp:
             raise ValueError(f"{name}: {model.config.secret_channels} secret channels do not match bpp {bpp}")
-        self.model, self.bpp, self.name = model.eval(), bpp, name
-        self.device = torch.device(device)
+        self.engine = StegoEngine(model, name, device)
+        self.bpp, self.name = bpp, name
 
     @classmethod
     def from_name(cls, name: str = DEFAULT_BITS_MODEL, device: torch.device | str = "cpu") -> "BitsCodec":
         model, meta = load_model(name, device, kind="bits")
         return cls(model, int(meta["config"]["bpp"]), name, device)
 
-    # -- capacity ------------------------------------------------------------------
     def capacity_bits(self, height: int, width: int) -> int:
-        return capacity_bits(height, width, self.bpp, self.model.config.stride)
+        return capacity_bits(height, width, self.bpp, self.engine.model.config.stride)
 
     def capacity_bytes(self, height: int, width: int) -> int:
-        return capacity_bytes(height, width, self.bpp, self.model.config.stride)
+        return capacity_bytes(height, width, self.bpp, self.engine.model.config.stride)
 
-    def _check_cover(self, image: np.ndarray, what: str) -> tuple[int, int]:
-        height, width = image.shape[:2]
-        if min(height, width) < MIN_SIDE:
-            raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
-        return aligned_shape(height, width, self.model.config.stride)
-
-    # -- embed / extract -------------------------------------------------------------
-    @torch.no_grad()
     def encode(self, cover: np.ndarray, message: bytes) -> tuple[np.ndarray, StegoKey]:
         """The forward pass alone: 8-bit stego and key, no self-check (see :meth:`embed`)."""
-        h, w = self._check_cover(cover, "cover")
+        h, w = self.engine.region(cover, "cover")
         planes = 3 * self.bpp
-        bits = frame_message(message, planes * h * w)
-        signal = bits_to_signal(bits_to_planes(bits, planes, h, w))
-        cover_t = to_tensor(cover[:h, :w], self.device)
-        stego_t, z = self.model(cover_t, torch.from_numpy(signal)[None].to(self.device))
-        stego = cover.copy()
-        stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
-        residual = stego_t[0].float() - to_tensor(stego[:h, :w], self.device)[0]
-        key = StegoKey(self.name, stego_digest(stego), z[0].float().cpu().numpy(), residual.half().cpu().numpy())
-        return stego, key
+        signal = bits_to_signal(bits_to_planes(frame_message(message, planes * h * w), planes, h, w))
+        return self.engine.forward(cover, torch.from_numpy(signal)[None])
 
     def embed(self, cover: np.ndarray, message: bytes) -> EmbedResult:
         """Encode, then check that the saved stego really gives the message back."""
@@ -107,35 +91,14 @@ class BitsCodec:
 
     def extract(self, stego: np.ndarray, key: StegoKey | None = None) -> bytes:
         """The exact message, or IntegrityError; never wrong bytes."""
-        self._check_cover(stego, "stego")
+        self.engine.region(stego, "stego")
         if key is not None:
-            self.check_key(key, stego)
+            self.engine.check_key(key, stego)
         return parse_frame(self.raw_bits(stego, key)).message
 
-    def check_key(self, key: StegoKey, stego: np.ndarray) -> None:
-        """The key must come from this model and this stego, with z of the right shape."""
-        if key.model != self.name:
-            raise InputError(f"key was made by model {key.model!r}, not {self.name!r} (use --model {key.model})")
-        h, w = aligned_shape(stego.shape[0], stego.shape[1], self.model.config.stride)
-        expected = (self.model.config.z_channels, h // 2, w // 2)
-        if key.z.shape != expected:
-            raise InputError(f"key z has shape {key.z.shape}, {self.name} expects {expected} for this stego")
-        if key.residual.shape != (3, h, w):
-            raise InputError(f"key residual has shape {key.residual.shape}, expected {(3, h, w)} for this stego")
-        if key.digest != stego_digest(stego):
-            raise IntegrityError("key belongs to a different stego image (or the stego was modified)")
-
-    @torch.no_grad()
     def raw_bits(self, stego: np.ndarray, key: StegoKey | None) -> np.ndarray:
         """Thresholded bits of the inverse pass (constant z without a key); no checks."""
-        h, w = aligned_shape(stego.shape[0], stego.shape[1], self.model.config.stride)
-        stego_t = to_tensor(stego[:h, :w], self.device)
-        if key is None:
-            z = self.model.constant_z(stego_t)
-        else:
-            z = torch.from_numpy(key.z)[None].to(self.device)
-            stego_t = stego_t + torch.from_numpy(key.residual).to(self.device).float()[None]
-        _, signal = self.model.reverse(stego_t, z)
+        signal = self.engine.reverse(stego, key)
         return planes_to_bits(signal_to_bits(signal[0].float().cpu().numpy()))
 
     def try_extract(self, stego: np.ndarray, key: StegoKey | None) -> bytes | None:

@@ -1,0 +1,71 @@
+"""Running a StegoINN on real images: 8-bit stego out, key out, inverse with or without the key.
+
+Shared by every payload type (bits, images): the payload modules turn their
+payload into a secret tensor and back; this module owns the model, the
+stride-aligned region, rounding, the key and its checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from stegcli.errors import CapacityError, InputError, IntegrityError
+from stegcli.key import StegoKey, stego_digest
+from stegcli.nn import StegoINN
+from stegcli.tensors import aligned_shape, from_tensor, to_tensor
+
+MIN_SIDE = 16
+
+
+class StegoEngine:
+    def __init__(self, model: StegoINN, name: str, device: torch.device | str = "cpu") -> None:
+        self.model, self.name = model.eval(), name
+        self.device = torch.device(device)
+
+    @property
+    def secret_channels(self) -> int:
+        return self.model.config.secret_channels
+
+    def region(self, image: np.ndarray, what: str) -> tuple[int, int]:
+        """The stride-aligned (h, w) the model works on; refuses images under MIN_SIDE."""
+        height, width = image.shape[:2]
+        if min(height, width) < MIN_SIDE:
+            raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
+        return aligned_shape(height, width, self.model.config.stride)
+
+    @torch.no_grad()
+    def forward(self, cover: np.ndarray, secret: torch.Tensor) -> tuple[np.ndarray, StegoKey]:
+        """Hide ``secret`` (1, C, h, w) in ``cover``: the 8-bit stego and its key."""
+        h, w = self.region(cover, "cover")
+        stego_t, z = self.model(to_tensor(cover[:h, :w], self.device), secret.to(self.device))
+        stego = cover.copy()
+        stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
+        residual = stego_t[0].float() - to_tensor(stego[:h, :w], self.device)[0]
+        key = StegoKey(self.name, stego_digest(stego), z[0].float().cpu().numpy(), residual.half().cpu().numpy())
+        return stego, key
+
+    def check_key(self, key: StegoKey, stego: np.ndarray) -> None:
+        """The key must come from this model and this stego, with z and residual of the right shape."""
+        if key.model != self.name:
+            raise InputError(f"key was made by model {key.model!r}, not {self.name!r} (use --model {key.model})")
+        h, w = self.region(stego, "stego")
+        expected = (self.model.config.z_channels, h // 2, w // 2)
+        if key.z.shape != expected:
+            raise InputError(f"key z has shape {key.z.shape}, {self.name} expects {expected} for this stego")
+        if key.residual.shape != (3, h, w):
+            raise InputError(f"key residual has shape {key.residual.shape}, expected {(3, h, w)} for this stego")
+        if key.digest != stego_digest(stego):
+            raise IntegrityError("key belongs to a different stego image (or the stego was modified)")
+
+    @torch.no_grad()
+    def reverse(self, stego: np.ndarray, key: StegoKey | None) -> torch.Tensor:
+        """The secret tensor (1, C, h, w) of the inverse pass; constant z without a key. No key checks."""
+        h, w = self.region(stego, "stego")
+        stego_t = to_tensor(stego[:h, :w], self.device)
+        if key is None:
+            z = self.model.constant_z(stego_t)
+        else:
+            z = torch.from_numpy(key.z)[None].to(self.device)
+            stego_t = stego_t + torch.from_numpy(key.residual).to(self.device).float()[None]
+        return self.model.reverse(stego_t, z)[1]
