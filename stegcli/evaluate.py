@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from stegcli.bits import BitsCodec
+from stegcli.images import ImageCodec
 from stegcli.imageio import decode_image, encode_png
 from stegcli.payload.framing import frame_message
 from stegcli.metrics import psnr, psnr_y, ssim
@@ -88,4 +89,37 @@ def evaluate_bits(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fil
         "exact_with_z_only": z_only / n,
         "exact_keyless": keyless / n,
         "keyless_bit_accuracy": Summary.of(bit_acc).__dict__,
+    }
+
+
+def _quality(prefix: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, list[float]]:
+    return {
+        f"{prefix}_psnr": [psnr(a, b) for a, b in pairs],
+        f"{prefix}_psnr_y": [psnr_y(a, b) for a, b in pairs],
+        f"{prefix}_ssim": [ssim(a, b) for a, b in pairs],
+    }
+
+
+def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[np.ndarray]) -> dict:
+    """Hide ``codec.secrets`` secrets per cover, save/load the stego as PNG, reveal keyless and keyed.
+
+    Secret i of cover k is ``secrets[(k * n + i) % len(secrets)]``, so covers and secrets are
+    independent draws and every pair of the run is fixed.
+    """
+    n = codec.secrets
+    values: dict[str, list[float]] = {}
+    for k, cover in enumerate(covers):
+        hidden = [secrets[(k * n + i) % len(secrets)] for i in range(n)]
+        result = codec.hide(cover, hidden)
+        stego = png_roundtrip(result.stego)
+        rows = _quality("stego", [(stego, cover)])
+        rows.update(_quality("revealed", list(zip(codec.reveal(stego), hidden))))
+        rows.update(_quality("revealed_with_key", list(zip(codec.reveal(stego, result.key), hidden))))
+        for key, vals in rows.items():
+            values.setdefault(key, []).extend(vals)
+    return {
+        "model": codec.name,
+        "pairs": len(covers),
+        "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
+        **{key: Summary.of(vals).__dict__ for key, vals in values.items()},
     }

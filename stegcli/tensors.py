@@ -17,7 +17,7 @@ def aligned_shape(height: int, width: int, stride: int) -> tuple[int, int]:
 
 
 def to_tensor(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(image)).to(device).permute(2, 0, 1)[None].float().div(255)
+    return torch.from_numpy(np.require(image, requirements=["C", "W"])).to(device).permute(2, 0, 1)[None].float().div(255)
 
 
 def from_tensor(tensor: torch.Tensor) -> np.ndarray:

@@ -56,6 +56,8 @@ def register_model(name: str, kind: str, summary: str) -> ModelSpec:
 
 for _bpp in (1, 2, 3):
     register_model(f"bits-{_bpp}", "bits", f"bytes in images, {_bpp} bit(s) per colour sample (INN + threshold mapping)")
+for _n in range(1, 6):
+    register_model(f"isn-{_n}", "isn", f"{_n} secret image(s) in one cover (invertible steganography network)")
 
 
 def registered_models(kind: str | None = None) -> list[ModelSpec]:

@@ -8,7 +8,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import smooth_image, write_tiny_bits_weights  # noqa: E402
+from helpers import smooth_image, write_tiny_bits_weights, write_tiny_isn_weights  # noqa: E402
 
 torch.set_num_threads(2)
 
@@ -18,12 +18,14 @@ def tiny_weights_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("weights")
     for bpp in (1, 2, 3):
         write_tiny_bits_weights(folder, bpp, seed=bpp)
+    for secrets in (1, 2, 3):
+        write_tiny_isn_weights(folder, secrets, seed=10 + secrets)
     return folder
 
 
 @pytest.fixture
 def tiny_weights(tiny_weights_dir, monkeypatch) -> Path:
-    """Point stegcli at tiny random bits-1/2/3 models for the duration of a test."""
+    """Point stegcli at tiny random bits-1/2/3 and isn-1/2/3 models for the duration of a test."""
     monkeypatch.setenv("STEGCLI_WEIGHTS", str(tiny_weights_dir))
     return tiny_weights_dir
 

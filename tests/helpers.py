@@ -73,3 +73,11 @@ def run_steg(args: list[str], stdin: bytes = b"") -> CliResult:
         stream.flush()
         stream.detach()  # do not let the wrappers close our buffers
     return result
+
+
+def write_tiny_isn_weights(folder: Path, secrets: int, seed: int = 0) -> Path:
+    model = tiny_inn(3 * secrets, seed=seed, scale=0.003)
+    path = folder / f"isn-{secrets}.safetensors"
+    save_weights(path, model, name=f"isn-{secrets}", kind="isn",
+                 config={"inn": model.config.to_dict(), "secrets": secrets}, recipe={"test": True}, metrics={}, half=False)
+    return path

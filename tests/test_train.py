@@ -10,7 +10,7 @@ from stegcli.bits import BitsCodec
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
 from stegcli.train.data import is_validation, list_images
 from stegcli.train.loop import TrainSettings
-from stegcli.train.recipes import export_bits, train_bits
+from stegcli.train.recipes import Architecture, export, train_bits, train_isn
 from stegcli.zoo import load_weights_file
 
 
@@ -45,7 +45,7 @@ def test_checkpoint_round_trip_includes_optimizer_state(tmp_path):
 
 def test_train_resume_export_and_use(photo_dir, tmp_path):
     run = tmp_path / "run"
-    kwargs = dict(blocks=1, growth=4, patch=32, batch=2, val_size=32)
+    kwargs = dict(arch=Architecture(blocks=1, growth=4, patch=32, batch=2, val_size=32))
     settings = TrainSettings(steps=3, val_every=3, log_every=1)
     trainer = train_bits(photo_dir, 1, run, settings, torch.device("cpu"), **kwargs)
     assert trainer.step == 3 and (run / "checkpoint.safetensors").exists()
@@ -55,7 +55,7 @@ def test_train_resume_export_and_use(photo_dir, tmp_path):
     records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert any("val" in r for r in records) and all(np.isfinite(r["loss"]) for r in records if "loss" in r)
     out = tmp_path / "bits-1.safetensors"
-    export_bits(trainer, out, {"validation": trainer.task.validate(trainer.device)})
+    assert export(trainer, out, {"validation": trainer.task.validate(trainer.device)}) == "bits-1"
     model, meta = load_weights_file(out, expected_name="bits-1")
     assert meta["recipe"]["steps"] == 5 and "keyless_bit_acc" in meta["metrics"]["validation"]
     codec = BitsCodec(model, 1, "bits-1")
@@ -94,3 +94,14 @@ def test_loss_spike_rolls_back_and_halves_the_learning_rate(tmp_path):
     trainer.fit()
     assert trainer.rollbacks == 1 and trainer.lr_scale == 0.5 and trainer.step == 260
     assert any('"rollback"' in line for line in (tmp_path / "log.jsonl").read_text().splitlines())
+
+
+def test_train_isn_two_secrets_and_export(photo_dir, tmp_path):
+    arch = Architecture(blocks=1, growth=4, patch=32, batch=2, val_size=32)
+    trainer = train_isn(photo_dir, 2, tmp_path / "run", TrainSettings(steps=2, val_every=2, log_every=1),
+                        torch.device("cpu"), arch=arch)
+    out = tmp_path / "isn-2.safetensors"
+    assert export(trainer, out, {}) == "isn-2"
+    model, meta = load_weights_file(out, expected_name="isn-2")
+    assert meta["config"]["secrets"] == 2 and model.config.secret_channels == 6
+    assert meta["recipe"]["payload"] == "images"

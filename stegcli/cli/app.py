@@ -58,7 +58,6 @@ def _setup(quiet: bool) -> None:
     logger.handlers.clear()
     logger.addHandler(_StderrHandler())
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
 
 
 def _notice(text: str) -> None:
@@ -68,6 +67,21 @@ def _notice(text: str) -> None:
 def _refuse_binary_to_terminal(output: Optional[str], what: str) -> None:
     if (output is None or output == STDIO) and sys.stdout.isatty():
         raise UsageError(f"refusing to write {what} to a terminal; use -o FILE or redirect stdout")
+
+
+def _json(data) -> str:
+    """Strict JSON: infinite values (identical images) become the string "inf"."""
+
+    def clean(value):
+        if isinstance(value, float) and value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(data), indent=2, allow_nan=False)
 
 
 def _version(value: bool) -> None:
@@ -160,7 +174,7 @@ def capacity_command(
         rows.append({"model": spec.name, "bpp": bpp, "bytes": capacity_bytes(h, w, bpp),
                      "installed": model_info(spec)["installed"]})
     if as_json:
-        typer.echo(json.dumps({"width": w, "height": h, "capacity": rows}, indent=2))
+        typer.echo(_json({"width": w, "height": h, "capacity": rows}))
         return
     table = Table(title=f"capacity of a {w}x{h} cover")
     for col in ("model", "bpp", "bytes", "installed"):
@@ -176,13 +190,96 @@ for _name, _fn in (("embed", embed_bits_command), ("extract", extract_bits_comma
     bits_app.command(_name)(_fn)
 
 
+# -- images in images -----------------------------------------------------------------
+def numbered_outputs(output: str, count: int) -> list[str]:
+    """``revealed.png`` -> [``revealed.png``] or [``revealed-1.png``, ...], zero-padded to the count's width."""
+    if count == 1:
+        return [output]
+    path = Path(output)
+    width = len(str(count))
+    return [str(path.with_name(f"{path.stem}-{i:0{width}d}{path.suffix}")) for i in range(1, count + 1)]
+
+
+@app.command("hide")
+def hide_command(
+    cover: Annotated[str, typer.Argument(help="Cover image ('-' for stdin).")],
+    secrets: Annotated[list[str], typer.Argument(help="1 to 5 secret images.")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Stego image (lossless format); '-' or omitted: stdout (PNG).")] = None,
+    key_out: Annotated[Optional[str], typer.Option("--key-out", help="Write the key (.npy) for near-lossless reveal.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: isn-N for N secrets.")] = None,
+    device: Device = "auto",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Hide 1 to 5 images in a cover image."""
+    from stegcli.images import ImageCodec, isn_model_for
+
+    _setup(quiet)
+    if sum(1 for s in [cover, *secrets] if s == STDIO) > 1:
+        raise UsageError("only one input can come from stdin")
+    name = model or isn_model_for(len(secrets))
+    inputs = [cover, *secrets]
+    check_output(output, inputs, force)
+    check_output(key_out, inputs, force)
+    if output is not None:
+        lossless_format(output)
+    _refuse_binary_to_terminal(output, "a PNG image")
+    codec = ImageCodec.from_name(name, resolve_device(device))
+    cover_image = read_image(cover, "cover")
+    secret_images = [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)]
+    result = codec.hide(cover_image, secret_images)
+    write_output(output, encode_image(result.stego, output or STDIO))
+    if key_out is not None:
+        write_output(key_out, result.key.to_bytes())
+    _notice(f"hid {len(secrets)} image(s) with {codec.name}")
+
+
+@app.command("reveal")
+def reveal_command(
+    stego: Annotated[str, typer.Argument(help="Stego image ('-' for stdin).")],
+    secrets: Annotated[Optional[int], typer.Option("--secrets", "-n", min=1, help="How many images are hidden.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="revealed.png -> revealed-1.png ... for several; omitted: stdout (1 secret).")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else isn-N.")] = None,
+    device: Device = "auto",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Reveal the hidden images: keyless from the stego alone, near-lossless with --key."""
+    from stegcli.images import ImageCodec, isn_model_for
+
+    _setup(quiet)
+    image = read_image(stego, "stego")
+    stego_key = read_key(key) if key is not None else None
+    name = model or (stego_key.model if stego_key else None) or (isn_model_for(secrets) if secrets else None)
+    if name is None:
+        raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
+    codec = ImageCodec.from_name(name, resolve_device(device))
+    if secrets is not None and secrets != codec.secrets:
+        raise UsageError(f"-n {secrets} does not match {codec.name}, which hides {codec.secrets} image(s)")
+    if output is None or output == STDIO:
+        if codec.secrets > 1:
+            raise UsageError(f"{codec.secrets} images to write: give -o NAME.png")
+        _refuse_binary_to_terminal(output, "a PNG image")
+        targets: list[Optional[str]] = [output]
+    else:
+        targets = list(numbered_outputs(output, codec.secrets))
+        for target in targets:
+            check_output(target, [stego] + ([key] if key else []), force)
+            lossless_format(target)
+    revealed = codec.reveal(image, stego_key)
+    for target, picture in zip(targets, revealed):
+        write_output(target, encode_image(picture, target or STDIO))
+    _notice(f"revealed {len(revealed)} image(s) with {codec.name}" + (" using the key" if key else " (keyless)"))
+
+
 # -- models, demo, eval -------------------------------------------------------------
 @app.command("models")
 def models_command(as_json: Json = False) -> None:
     """List the models stegcli knows and which are installed."""
     infos = [model_info(spec) for spec in registered_models()]
     if as_json:
-        typer.echo(json.dumps(infos, indent=2))
+        typer.echo(_json(infos))
         return
     table = Table(title="stegcli models")
     for col in ("name", "kind", "installed", "params", "size", "description"):
@@ -226,83 +323,128 @@ def demo_command(
 def eval_command(
     model: Annotated[str, typer.Option("--model", "-m", help="Model to evaluate.")],
     covers: Annotated[Path, typer.Option("--covers", help="Folder of cover images.")],
+    secrets: Annotated[Optional[Path], typer.Option("--secrets", help="Folder of secret images (image models).")] = None,
     split: Annotated[str, typer.Option("--split", help="all, or the fixed val/train split of a training folder.")] = "all",
-    pairs: Annotated[int, typer.Option("--pairs", help="Number of (cover, message) pairs.")] = 200,
-    size: Annotated[int, typer.Option("--size", help="Square crop size.")] = 256,
+    pairs: Annotated[int, typer.Option("--pairs", min=1, help="Number of covers (each with its payload).")] = 200,
+    size: Annotated[int, typer.Option("--size", min=16, help="Square crop size.")] = 256,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="Message size as a fraction of capacity.")] = 1.0,
+    fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="bits models: message size as a fraction of capacity.")] = 1.0,
     device: Device = "auto",
     as_json: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """Measure a model on a folder of images, after a real PNG round trip."""
-    from stegcli.evaluate import evaluate_bits, fixed_crops, image_files
+    """Measure a model on folders of images, after a real PNG round trip (keyless and with the key)."""
+    from stegcli.evaluate import evaluate_bits, evaluate_images, fixed_crops, image_files
+    from stegcli.images import ImageCodec
 
     _setup(quiet)
     spec = get_spec(model)
     if split not in ("all", "val", "train"):
         raise UsageError("--split must be all, val or train")
-    if not covers.is_dir():
-        raise UsageError(f"--covers {covers} is not a folder")
-    try:
-        crops = fixed_crops(image_files(covers, split), pairs, size, seed)
-    except ValueError as exc:
-        raise UsageError(f"--covers {covers}: {exc}") from None
-    codec = BitsCodec.from_name(spec.name, resolve_device(device))
-    report = evaluate_bits(codec, crops, seed=seed, fill=fill)
+
+    def crops(folder: Path, offset: int) -> list:
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder")
+        try:
+            return fixed_crops(image_files(folder, split), pairs, size, seed + offset)
+        except ValueError as exc:
+            raise UsageError(f"{folder}: {exc}") from None
+
+    dev = resolve_device(device)
+    if spec.kind == "bits":
+        report = evaluate_bits(BitsCodec.from_name(spec.name, dev), crops(covers, 0), seed=seed, fill=fill)
+        title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each"
+    else:
+        if secrets is None:
+            raise UsageError(f"{model} hides images: give --secrets DIR")
+        report = evaluate_images(ImageCodec.from_name(spec.name, dev), crops(covers, 0), crops(secrets, 1))
+        title = f"{model}: {report['pairs']} covers of {report['size']}, PNG round trip"
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(_json(report))
         return
-    table = Table(title=f"{model}: {report['pairs']} pairs of {report['size']}, {report['message_bytes']} bytes each")
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("min", justify="right")
-    for key in ("stego_psnr", "stego_psnr_y", "stego_ssim", "keyless_bit_accuracy"):
-        table.add_row(key, f"{report[key]['mean']:.4f}", f"{report[key]['min']:.4f}")
-    table.add_row("exact with key", f"{report['exact_with_key']:.1%}", "")
-    table.add_row("exact with z only (no residual)", f"{report['exact_with_z_only']:.1%}", "")
-    table.add_row("exact keyless", f"{report['exact_keyless']:.1%}", "")
+    table = Table(title=title)
+    for col in ("metric", "mean", "min"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for key, value in report.items():
+        if isinstance(value, dict):
+            table.add_row(key, f"{value['mean']:.4f}", f"{value['min']:.4f}")
+        elif key.startswith("exact"):
+            table.add_row(key, f"{value:.1%}", "")
     console.print(table)
 
 
 # -- training -----------------------------------------------------------------------
-@train_app.command("bits")
-def train_bits_command(
-    data: Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% goes to validation).")],
-    bpp: Annotated[int, typer.Option("--bpp", min=1, max=3, help="Bits per colour sample.")] = 3,
-    run: Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/bits-BPP).")] = None,
-    steps: Annotated[int, typer.Option("--steps")] = 2000,
-    lr: Annotated[float, typer.Option("--lr")] = 1e-3,
-    decay_every: Annotated[int, typer.Option("--decay-every", help="Halve the learning rate every N steps.")] = 1000,
-    batch: Annotated[int, typer.Option("--batch")] = 16,
-    patch: Annotated[int, typer.Option("--patch")] = 64,
-    blocks: Annotated[int, typer.Option("--blocks")] = 4,
-    growth: Annotated[int, typer.Option("--growth")] = 16,
-    stego_weight: Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")] = 32.0,
-    reveal_weight: Annotated[float, typer.Option("--reveal-weight", help="Weight of the keyless reveal loss.")] = 1.0,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")] = False,
-    export: Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")] = None,
-    threads: Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")] = 0,
-    device: Device = "auto",
-) -> None:
-    """Train a bits-BPP model; --export writes the weights with measured validation metrics."""
+Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
+Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
+Steps = Annotated[int, typer.Option("--steps", help="Train until this many steps in total.")]
+Lr = Annotated[float, typer.Option("--lr", help="Adam learning rate.")]
+DecayEvery = Annotated[int, typer.Option("--decay-every", help="Halve the learning rate every N steps.")]
+Batch = Annotated[int, typer.Option("--batch")]
+Patch = Annotated[int, typer.Option("--patch", help="Square training crop size.")]
+Blocks = Annotated[int, typer.Option("--blocks", help="Coupling blocks.")]
+Growth = Annotated[int, typer.Option("--growth", help="Dense-block growth (width).")]
+StegoWeight = Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")]
+LowWeight = Annotated[float, typer.Option("--low-weight", help="Weight of L2 of the low-frequency band.")]
+RevealWeight = Annotated[float, typer.Option("--reveal-weight", help="Weight of the keyless reveal loss.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")]
+Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
+Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
+
+
+def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
+                  batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
+                  threads: int, device: str, data: Path) -> None:
     import torch
 
-    from stegcli.train.bits_task import BitsLossWeights
     from stegcli.train.loop import TrainSettings
-    from stegcli.train.recipes import export_bits, train_bits
+    from stegcli.train.recipes import Architecture
+    from stegcli.train.recipes import export as export_weights
 
     if threads:
         torch.set_num_threads(threads)
-    settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every)
-    weights = BitsLossWeights(stego=stego_weight, reveal=reveal_weight)
-    trainer = train_bits(data, bpp, run or Path(f"runs/bits-{bpp}"), settings, resolve_device(device),
-                         blocks=blocks, growth=growth, patch=patch, batch=batch, weights=weights,
-                         resume=resume, console=console)
+    if not data.is_dir():
+        raise UsageError(f"--data {data} is not a folder")
+    trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every),
+                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console)
     if export is not None:
-        metrics = trainer.task.validate(trainer.device)
-        export_bits(trainer, export, {"validation": metrics})
+        export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
         console.print(f"exported {export}")
+
+
+@train_app.command("bits")
+def train_bits_command(
+    data: Data,
+    bpp: Annotated[int, typer.Option("--bpp", min=1, max=3, help="Bits per colour sample.")] = 3,
+    run: Run = None, steps: Steps = 2000, lr: Lr = 5e-4, decay_every: DecayEvery = 1200, batch: Batch = 16,
+    patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
+    reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
+    device: Device = "auto",
+) -> None:
+    """Train a bits-BPP model; --export writes the weights with validation metrics."""
+    from stegcli.train.hiding_task import LossWeights
+    from stegcli.train.recipes import train_bits
+
+    weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
+    _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
+                  weights, resume, export, threads, device, data)
+
+
+@train_app.command("isn")
+def train_isn_command(
+    data: Data,
+    secrets: Annotated[int, typer.Option("--secrets", "-n", min=1, max=5, help="Secret images per cover.")] = 1,
+    run: Run = None, steps: Steps = 20000, lr: Lr = 10 ** -3.5, decay_every: DecayEvery = 8000, batch: Batch = 8,
+    patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
+    low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
+    threads: Threads = 0, device: Device = "auto",
+) -> None:
+    """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
+    from stegcli.train.hiding_task import LossWeights
+    from stegcli.train.recipes import train_isn
+
+    weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
+    _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
+                  weights, resume, export, threads, device, data)
 
 
 def main(argv: list[str] | None = None) -> None:

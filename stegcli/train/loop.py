@@ -96,7 +96,7 @@ class Trainer:
     def _is_spike(self, loss: float) -> bool:
         if not math.isfinite(loss):
             return True
-        return self.loss_ema is not None and self._steps_this_run > 100 and loss > self.s.spike_factor * self.loss_ema
+        return self.loss_ema is not None and self._steps_this_run >= 20 and loss > self.s.spike_factor * self.loss_ema
 
     def _rollback(self, loss: float) -> None:
         if self._snapshot is None:
@@ -125,7 +125,7 @@ class Trainer:
         self.optimizer.step()
         self.loss_ema = value if self.loss_ema is None else 0.98 * self.loss_ema + 0.02 * value
         self._steps_this_run += 1
-        if self._snapshot is None or self.step % 100 == 0:
+        if self._snapshot is None or self.step % 50 == 0:
             self._snapshot = (copy.deepcopy(self.model.state_dict()), copy.deepcopy(self.optimizer.state_dict()))
         return {"loss": value, **metrics}
 

@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from rich.console import Console
 
 from stegcli.nn import INNConfig
-from stegcli.train.bits_task import BitsLossWeights, BitsTask
 from stegcli.train.data import ImageBank, list_images
+from stegcli.train.hiding_task import BitsPayload, HidingTask, ImagesPayload, LossWeights
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.zoo import save_weights
 
 
-def train_bits(
-    data: Path,
-    bpp: int,
-    run_dir: Path,
-    settings: TrainSettings,
-    device: torch.device,
-    *,
-    blocks: int = 4,
-    growth: int = 16,
-    patch: int = 64,
-    batch: int = 16,
-    weights: BitsLossWeights | None = None,
-    val_size: int = 128,
-    resume: bool = False,
-    console: Console | None = None,
-) -> Trainer:
-    """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``."""
-    train = ImageBank(list_images(data, "train"), patch)
-    val = ImageBank(list_images(data, "val"), val_size)
-    inn = INNConfig(secret_channels=3 * bpp, blocks=blocks, growth=growth)
-    task = BitsTask(train, val, bpp, inn, patch=patch, batch=batch, weights=weights, val_size=val_size)
+@dataclass
+class Architecture:
+    blocks: int = 4
+    growth: int = 16
+    patch: int = 64
+    batch: int = 16
+    val_size: int = 128
+
+
+def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
+           console: Console | None) -> Trainer:
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()
@@ -43,10 +33,40 @@ def train_bits(
     return trainer
 
 
-def export_bits(trainer: Trainer, out: Path, metrics: dict | None = None) -> None:
-    task: BitsTask = trainer.task  # type: ignore[assignment]
-    recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks,
-              "settings": asdict(trainer.s)}
-    config = {"inn": task.model.config.to_dict(), "bpp": task.bpp}
-    save_weights(out, task.model, name=f"bits-{task.bpp}", kind="bits", config=config,
-                 recipe=recipe, metrics=metrics or {})
+def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, device: torch.device,
+               arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
+               console: Console | None = None) -> Trainer:
+    """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``."""
+    arch = arch or Architecture()
+    train = ImageBank(list_images(data, "train"), arch.patch)
+    val = ImageBank(list_images(data, "val"), arch.val_size)
+    inn = INNConfig(secret_channels=3 * bpp, blocks=arch.blocks, growth=arch.growth)
+    task = HidingTask(train, val, inn, BitsPayload(bpp), arch.patch, arch.batch, weights, arch.val_size)
+    return _train(task, run_dir, settings, device, resume, console)
+
+
+def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
+              arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
+              console: Console | None = None) -> Trainer:
+    """Train an ``isn-<secrets>`` model: covers and secrets drawn independently from the training split."""
+    arch = arch or Architecture()
+    train = ImageBank(list_images(data, "train"), arch.patch)
+    val = ImageBank(list_images(data, "val"), arch.val_size)
+    inn = INNConfig(secret_channels=3 * secrets, blocks=arch.blocks, growth=arch.growth)
+    task = HidingTask(train, val, inn, ImagesPayload(secrets, train), arch.patch, arch.batch, weights, arch.val_size)
+    return _train(task, run_dir, settings, device, resume, console)
+
+
+def export(trainer: Trainer, out: Path, metrics: dict | None = None) -> str:
+    """Write the trained model with config, recipe and metrics; returns the model name."""
+    task: HidingTask = trainer.task  # type: ignore[assignment]
+    recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s)}
+    config: dict = {"inn": task.model.config.to_dict()}
+    if isinstance(task.payload, BitsPayload):
+        name, kind = f"bits-{task.payload.bpp}", "bits"
+        config["bpp"] = task.payload.bpp
+    else:
+        name, kind = f"isn-{task.payload.count}", "isn"
+        config["secrets"] = task.payload.count
+    save_weights(out, task.model, name=name, kind=kind, config=config, recipe=recipe, metrics=metrics or {})
+    return name

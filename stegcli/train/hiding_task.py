@@ -1,0 +1,153 @@
+"""The training task shared by every INN hiding model (``steg train bits|isn``).
+
+One loss for all payloads, as in the ISN/HiNet papers::
+
+    stego * L2(stego, cover) + low * L2(LL(stego), LL(cover)) + z * L2(z, 0)
+    + reveal * payload_loss(secret', secret) + cover * L2(cover', cover)
+
+where ``(cover', secret') = reverse(round8(stego), 0)``: the reverse pass sees
+the stego as a PNG stores it (straight-through rounding) and the constant z,
+so keyless reveal is what gets trained. A *payload* says what the secret is
+(framed bits, images), how to draw it and how to score it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn.wavelet import haar_dwt
+from stegcli.payload.mapping import BIT_HIGH, THRESHOLD
+from stegcli.train.data import ImageBank
+from stegcli.train.losses import psnr, quantize_ste
+
+
+@dataclass
+class LossWeights:
+    stego: float = 32.0  # L2(stego, cover)
+    low: float = 0.0  # L2 of the low-frequency (LL) wavelet band of stego vs cover
+    z: float = 1.0  # L2(z, 0): keeps the key from being a copy of the secret
+    reveal: float = 1.0  # payload loss of the keyless reveal
+    cover: float = 1.0  # L2(cover', cover)
+
+
+class Payload(Protocol):
+    channels: int
+
+    def sample(self, rng: np.random.Generator, count: int, size: int) -> torch.Tensor: ...
+
+    def loss(self, revealed: torch.Tensor, truth: torch.Tensor) -> torch.Tensor: ...
+
+    def score(self, revealed: torch.Tensor, truth: torch.Tensor) -> dict[str, float]: ...
+
+    def recipe(self) -> dict: ...
+
+
+def random_messages(rng: np.random.Generator, count: int, planes: int, size: int) -> torch.Tensor:
+    """Message signals like real framed payloads: ones in the minority, zero padding at the end."""
+    out = np.zeros((count, size, size, planes), dtype=np.float32)
+    n = size * size * planes
+    for i in range(count):
+        density = rng.uniform(0.3, 0.5)  # text and compressed data sit at 0.4 to 0.5
+        fill = n if rng.random() < 0.75 else int(n * rng.uniform(0.05, 1.0))
+        flat = (rng.random(n) < density).astype(np.float32)
+        flat[fill:] = 0
+        out[i] = flat.reshape(size, size, planes)
+    return torch.from_numpy(out * BIT_HIGH).permute(0, 3, 1, 2).contiguous()
+
+
+class BitsPayload:
+    """Framed bits mapped to {0, 0.5}, ``bpp`` planes of 3 channels."""
+
+    def __init__(self, bpp: int) -> None:
+        self.bpp, self.channels = bpp, 3 * bpp
+
+    def sample(self, rng: np.random.Generator, count: int, size: int) -> torch.Tensor:
+        return random_messages(rng, count, self.channels, size)
+
+    def loss(self, revealed: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+        return F.mse_loss(revealed, truth)
+
+    def score(self, revealed: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+        return {"bit_acc": ((revealed > THRESHOLD) == (truth > THRESHOLD)).float().mean().item()}
+
+    def recipe(self) -> dict:
+        return {"payload": "bits", "bpp": self.bpp}
+
+
+class ImagesPayload:
+    """``count`` secret images drawn independently of the cover."""
+
+    def __init__(self, count: int, bank: ImageBank) -> None:
+        self.count, self.bank, self.channels = count, bank, 3 * count
+
+    def sample(self, rng: np.random.Generator, count: int, size: int) -> torch.Tensor:
+        crops = self.bank.random_crops(rng, count * self.count, size)
+        return crops.reshape(count, self.channels, size, size)
+
+    def loss(self, revealed: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+        return F.l1_loss(revealed, truth)
+
+    def score(self, revealed: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+        return {"secret_psnr": psnr(revealed.clamp(0, 1), truth)}
+
+    def recipe(self) -> dict:
+        return {"payload": "images", "secrets": self.count}
+
+
+class HidingTask:
+    def __init__(self, train: ImageBank, val: ImageBank, inn: INNConfig, payload: Payload, patch: int = 64,
+                 batch: int = 16, weights: LossWeights | None = None, val_size: int = 128) -> None:
+        if inn.secret_channels != payload.channels:
+            raise ValueError(f"INN has {inn.secret_channels} secret channels, payload needs {payload.channels}")
+        self.train_bank, self.payload, self.patch, self.batch = train, payload, patch, batch
+        self.weights = weights or LossWeights()
+        self.model = StegoINN(inn)
+        rng = np.random.default_rng(1234)
+        self.val_covers = val.center_crops(val_size)
+        self.val_secrets = payload.sample(rng, len(self.val_covers), val_size)
+
+    def sample_batch(self, rng: np.random.Generator, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        covers = self.train_bank.random_crops(rng, self.batch, self.patch)
+        secrets = self.payload.sample(rng, self.batch, self.patch)
+        return covers.to(device), secrets.to(device)
+
+    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        cover, secret = batch
+        w = self.weights
+        stego, z = self.model(cover, secret)
+        cover_r, secret_r = self.model.reverse(quantize_ste(stego), self.model.constant_z(stego))
+        loss = (w.stego * F.mse_loss(stego, cover) + w.z * F.mse_loss(z, torch.zeros_like(z))
+                + w.reveal * self.payload.loss(secret_r, secret) + w.cover * F.mse_loss(cover_r, cover))
+        if w.low:
+            low = cover.shape[1]
+            loss = loss + w.low * F.mse_loss(haar_dwt(stego)[:, :low], haar_dwt(cover)[:, :low])
+        with torch.no_grad():
+            metrics = {"stego_psnr": psnr(stego.detach().clamp(0, 1), cover), **self.payload.score(secret_r, secret)}
+        return loss, metrics
+
+    @torch.no_grad()
+    def validate(self, device: torch.device) -> dict[str, float]:
+        """Stego PSNR after rounding, and the payload score keyless and keyed (z without residual)."""
+        self.model.eval()
+        stats: dict[str, list[float]] = {}
+        for i in range(0, len(self.val_covers), 8):
+            cover, secret = self.val_covers[i : i + 8].to(device), self.val_secrets[i : i + 8].to(device)
+            stego, z = self.model(cover, secret)
+            stego_q = (stego.clamp(0, 1) * 255).round() / 255
+            _, keyless = self.model.reverse(stego_q, self.model.constant_z(stego))
+            _, keyed = self.model.reverse(stego_q, z)
+            row = {"stego_psnr": psnr(stego_q, cover)}
+            row.update({f"keyless_{k}": v for k, v in self.payload.score(keyless, secret).items()})
+            row.update({f"keyed_{k}": v for k, v in self.payload.score(keyed, secret).items()})
+            for key, value in row.items():
+                stats.setdefault(key, []).append(value)
+        return {k: float(np.mean(v)) for k, v in stats.items()}
+
+    def recipe(self) -> dict:
+        return {**self.payload.recipe(), "patch": self.patch, "batch": self.batch, "loss_weights": asdict(self.weights)}

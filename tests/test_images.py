@@ -1,0 +1,134 @@
+import logging
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import run_steg, smooth_image, tiny_inn
+from stegcli.errors import InputError, UsageError
+from stegcli.images import ImageCodec, isn_model_for
+from stegcli.evaluate import png_roundtrip
+
+
+def codec(n: int) -> ImageCodec:
+    return ImageCodec(tiny_inn(3 * n, seed=n, scale=0.003), n, f"isn-{n}")
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_keyed_reveal_is_lossless_for_any_secret_count(n):
+    cover = smooth_image(32, 48, seed=0)
+    secrets = [smooth_image(32, 48, seed=i + 1) for i in range(n)]
+    result = codec(n).hide(cover, secrets)
+    assert result.stego.shape == cover.shape and not np.array_equal(result.stego, cover)
+    revealed = codec(n).reveal(png_roundtrip(result.stego), result.key)
+    assert len(revealed) == n
+    assert all(np.array_equal(r, s) for r, s in zip(revealed, secrets))
+
+
+def test_keyless_reveal_has_the_right_shapes():
+    c = codec(2)
+    result = c.hide(smooth_image(33, 41), [smooth_image(33, 41, 1), smooth_image(33, 41, 2)])
+    revealed = c.reveal(result.stego)
+    assert [r.shape for r in revealed] == [(33, 41, 3)] * 2 and all(r.dtype == np.uint8 for r in revealed)
+
+
+def test_secrets_of_other_sizes_are_resized_to_the_cover(caplog):
+    c = codec(1)
+    with caplog.at_level(logging.INFO, logger="stegcli"):
+        result = c.hide(smooth_image(32, 32), [smooth_image(64, 20, 3)])
+    assert c.reveal(result.stego, result.key)[0].shape == (32, 32, 3)
+    assert "resized" in caplog.text
+
+
+def test_wrong_secret_count_and_model_choice():
+    with pytest.raises(UsageError, match="hides 2 image"):
+        codec(2).hide(smooth_image(32, 32), [smooth_image(32, 32)])
+    assert isn_model_for(4) == "isn-4"
+    with pytest.raises(UsageError, match="1 to 5"):
+        isn_model_for(6)
+
+
+def test_key_of_another_model_is_refused():
+    result = codec(1).hide(smooth_image(32, 32), [smooth_image(32, 32, 1)])
+    with pytest.raises(InputError, match="made by model 'isn-1'"):
+        codec(2).reveal(result.stego, result.key)
+
+
+# -- CLI ---------------------------------------------------------------------------------
+def save(path, image):
+    Image.fromarray(image).save(path)
+    return str(path)
+
+
+@pytest.fixture
+def pictures(tmp_path):
+    cover = save(tmp_path / "cover.png", smooth_image(40, 48, 0))
+    secrets = [save(tmp_path / f"s{i}.png", smooth_image(40, 48, i + 1)) for i in range(3)]
+    return cover, secrets
+
+
+def test_cli_hide_reveal_three_secrets_with_key(tiny_weights, tmp_path, pictures):
+    cover, secrets = pictures
+    stego, key = tmp_path / "stego.png", tmp_path / "z.npy"
+    r = run_steg(["hide", cover, *secrets, "-o", str(stego), "--key-out", str(key)])
+    assert r.code == 0, r.stderr
+    r = run_steg(["reveal", str(stego), "-n", "3", "--key", str(key), "-o", str(tmp_path / "revealed.png")])
+    assert r.code == 0, r.stderr
+    for i, secret in enumerate(secrets, start=1):
+        assert np.array_equal(np.asarray(Image.open(tmp_path / f"revealed-{i}.png")), np.asarray(Image.open(secret)))
+
+
+def test_cli_pipeline_one_secret_keyless(tiny_weights, tmp_path, pictures):
+    cover, secrets = pictures
+    r = run_steg(["hide", "-", secrets[0]], stdin=open(cover, "rb").read())
+    assert r.code == 0 and r.stdout.startswith(b"\x89PNG")
+    r2 = run_steg(["reveal", "-", "-n", "1"], stdin=r.stdout)
+    assert r2.code == 0 and r2.stdout.startswith(b"\x89PNG")
+
+
+def test_cli_reveal_needs_a_count_and_checks_it(tiny_weights, tmp_path, pictures):
+    cover, secrets = pictures
+    stego, key = tmp_path / "stego.png", tmp_path / "z.npy"
+    assert run_steg(["hide", cover, *secrets[:2], "-o", str(stego), "--key-out", str(key)]).code == 0
+    r = run_steg(["reveal", str(stego), "-o", str(tmp_path / "r.png")])
+    assert r.code == 2 and "-n N" in r.stderr
+    r = run_steg(["reveal", str(stego), "-n", "3", "--key", str(key), "-o", str(tmp_path / "r.png")])
+    assert r.code == 2 and "does not match isn-2" in r.stderr
+    r = run_steg(["reveal", str(stego), "-n", "2"])
+    assert r.code == 2 and "give -o" in r.stderr
+    assert not list(tmp_path.glob("r*.png"))
+
+
+def test_cli_too_many_secrets(tiny_weights, tmp_path, pictures):
+    cover, secrets = pictures
+    r = run_steg(["hide", cover, *(secrets * 2), "-o", str(tmp_path / "s.png")])
+    assert r.code == 2 and "1 to 5" in r.stderr
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_cli_refuses_existing_revealed_outputs(tiny_weights, tmp_path, pictures):
+    cover, secrets = pictures
+    stego = tmp_path / "stego.png"
+    assert run_steg(["hide", cover, *secrets[:2], "-o", str(stego)]).code == 0
+    (tmp_path / "out-2.png").write_bytes(b"keep")
+    r = run_steg(["reveal", str(stego), "-n", "2", "-o", str(tmp_path / "out.png")])
+    assert r.code == 2 and "--force" in r.stderr
+    assert not (tmp_path / "out-1.png").exists()
+
+
+def test_eval_reports_keyless_and_keyed_quality(tiny_weights, tmp_path):
+    covers, secrets = tmp_path / "covers", tmp_path / "secrets"
+    covers.mkdir(), secrets.mkdir()
+    for i in range(3):
+        save(covers / f"c{i}.png", smooth_image(40, 40, i))
+        save(secrets / f"s{i}.png", smooth_image(40, 40, 10 + i))
+    r = run_steg(["eval", "-m", "isn-2", "--covers", str(covers), "--secrets", str(secrets), "--pairs", "2",
+                  "--size", "32", "--json"])
+    assert r.code == 0, r.stderr
+    import json
+
+    report = json.loads(r.stdout)
+    assert report["pairs"] == 2 and report["revealed_with_key_psnr"]["min"] == "inf"
+    assert report["stego_psnr"]["mean"] < 60 and "revealed_ssim" in report
+    r = run_steg(["eval", "-m", "isn-2", "--covers", str(covers)])
+    assert r.code == 2 and "--secrets" in r.stderr
