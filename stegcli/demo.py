@@ -1,45 +1,78 @@
-"""``steg demo``: the main job on the bundled samples, end to end."""
+"""``steg demo``: the main jobs on the bundled samples, end to end, with what they measured."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from stegcli.bits import BitsCodec
-from stegcli.imageio import encode_png, read_image, write_output
 from stegcli.evaluate import png_roundtrip
+from stegcli.images import ImageCodec
+from stegcli.imageio import encode_png, read_image, write_output
 from stegcli.metrics import psnr, ssim
 from stegcli.samples import sample_path
 from stegcli.zoo import model_info, registered_models
 
 
-def run_demo(out_dir: Path, device: torch.device) -> list[dict]:
+def _installed(kind: str) -> list[str]:
+    return [spec.name for spec in registered_models(kind) if model_info(spec)["installed"]]
+
+
+def run_bits_demo(out_dir: Path, device: torch.device) -> list[dict]:
     """Embed the bundled text with every installed bits model; write inputs and outputs to ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     cover = read_image(sample_path("cover.png"), "cover")
     message = sample_path("message.txt").read_bytes()
-    write_output(out_dir / "cover.png", encode_png(cover))
     write_output(out_dir / "message.txt", message)
     rows = []
-    for spec in registered_models("bits"):
-        if not model_info(spec)["installed"]:
-            continue
-        codec = BitsCodec.from_name(spec.name, device)
+    for name in _installed("bits"):
+        codec = BitsCodec.from_name(name, device)
         result = codec.embed(cover, message)
         stego = png_roundtrip(result.stego)
-        write_output(out_dir / f"stego-{spec.name}.png", encode_png(stego))
-        write_output(out_dir / f"z-{spec.name}.npy", result.key.to_bytes())
+        write_output(out_dir / f"stego-{name}.png", encode_png(stego))
+        write_output(out_dir / f"z-{name}.npy", result.key.to_bytes())
         extracted = codec.extract(stego, result.key)
-        write_output(out_dir / f"extracted-{spec.name}.txt", extracted)
+        write_output(out_dir / f"extracted-{name}.txt", extracted)
         rows.append({
-            "model": spec.name,
-            "bytes": len(message),
-            "capacity_bytes": result.capacity_bytes,
-            "bpp": codec.bpp,
-            "stego_psnr": psnr(stego, cover),
-            "stego_ssim": ssim(stego, cover),
-            "exact_with_key": extracted == message,
-            "exact_keyless": codec.try_extract(stego, None) == message,
+            "model": name, "bytes": len(message), "capacity_bytes": result.capacity_bytes, "bpp": codec.bpp,
+            "stego_psnr": psnr(stego, cover), "stego_ssim": ssim(stego, cover),
+            "exact_with_key": extracted == message, "exact_keyless": codec.try_extract(stego, None) == message,
         })
     return rows
+
+
+def figure(cover: np.ndarray, stego: np.ndarray, secret: np.ndarray, revealed: np.ndarray) -> np.ndarray:
+    """Cover | stego | x20 residual | secret | revealed, side by side as in the papers' figures."""
+    residual = np.clip(np.abs(stego.astype(np.int16) - cover.astype(np.int16)) * 20, 0, 255).astype(np.uint8)
+    gap = np.full((cover.shape[0], 4, 3), 255, dtype=np.uint8)
+    parts = [cover, stego, residual, secret, revealed]
+    return np.concatenate([p for part in parts for p in (part, gap)][:-1], axis=1)
+
+
+def run_image_demo(out_dir: Path, device: torch.device) -> list[dict]:
+    """Hide the bundled secret image in the bundled cover with isn-1, if installed."""
+    if "isn-1" not in _installed("isn"):
+        return []
+    cover = read_image(sample_path("cover.png"), "cover")
+    secret = read_image(sample_path("secret.png"), "secret")
+    codec = ImageCodec.from_name("isn-1", device)
+    result = codec.hide(cover, [secret])
+    stego = png_roundtrip(result.stego)
+    keyless = codec.reveal(stego)[0]
+    keyed = codec.reveal(stego, result.key)[0]
+    write_output(out_dir / "secret.png", encode_png(secret))
+    write_output(out_dir / "stego-isn-1.png", encode_png(stego))
+    write_output(out_dir / "revealed-isn-1.png", encode_png(keyless))
+    write_output(out_dir / "figure-isn-1.png", encode_png(figure(cover, stego, secret, keyless)))
+    return [{
+        "model": "isn-1", "stego_psnr": psnr(stego, cover), "stego_ssim": ssim(stego, cover),
+        "revealed_psnr": psnr(keyless, secret), "revealed_ssim": ssim(keyless, secret),
+        "revealed_with_key_psnr": psnr(keyed, secret),
+    }]
+
+
+def run_demo(out_dir: Path, device: torch.device) -> tuple[list[dict], list[dict]]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_output(out_dir / "cover.png", encode_png(read_image(sample_path("cover.png"), "cover")))
+    return run_bits_demo(out_dir, device), run_image_demo(out_dir, device)

@@ -307,16 +307,25 @@ def demo_command(
     _setup(quiet)
     if output.exists() and any(output.iterdir()) and not force:
         raise UsageError(f"demo folder {output} is not empty; use --force to write into it")
-    rows = run_demo(output, resolve_device(device))
-    if not rows:
-        raise UsageError("no bits model is installed; nothing to demonstrate")
-    table = Table(title=f"steg demo (files in {output})")
-    for col in ("model", "bytes", "bpp", "stego PSNR", "stego SSIM", "exact (key)", "exact (keyless)"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["model"], str(r["bytes"]), str(r["bpp"]), f"{r['stego_psnr']:.2f} dB", f"{r['stego_ssim']:.4f}",
-                      "yes" if r["exact_with_key"] else "NO", "yes" if r["exact_keyless"] else "no")
-    console.print(table)
+    bit_rows, image_rows = run_demo(output, resolve_device(device))
+    if not bit_rows and not image_rows:
+        raise UsageError("no model is installed; nothing to demonstrate")
+    if bit_rows:
+        table = Table(title=f"bytes in the bundled cover (files in {output})")
+        for col in ("model", "bytes", "bpp", "stego PSNR", "stego SSIM", "exact (key)", "exact (keyless)"):
+            table.add_column(col)
+        for r in bit_rows:
+            table.add_row(r["model"], str(r["bytes"]), str(r["bpp"]), f"{r['stego_psnr']:.2f} dB", f"{r['stego_ssim']:.4f}",
+                          "yes" if r["exact_with_key"] else "NO", "yes" if r["exact_keyless"] else "no")
+        console.print(table)
+    if image_rows:
+        table = Table(title=f"an image in the bundled cover (figure in {output})")
+        for col in ("model", "stego PSNR", "stego SSIM", "revealed PSNR", "revealed SSIM", "with key"):
+            table.add_column(col)
+        for r in image_rows:
+            table.add_row(r["model"], f"{r['stego_psnr']:.2f} dB", f"{r['stego_ssim']:.4f}", f"{r['revealed_psnr']:.2f} dB",
+                          f"{r['revealed_ssim']:.4f}", f"{r['revealed_with_key_psnr']:.2f} dB")
+        console.print(table)
 
 
 @app.command("eval")
