@@ -84,6 +84,23 @@ def _json(data) -> str:
     return json.dumps(clean(data), indent=2, allow_nan=False)
 
 
+def _check_stego_outputs(output: Optional[str], key_out: Optional[str], inputs: list[str], force: bool) -> None:
+    """Refuse bad stego/key destinations before any work, so nothing partial is written."""
+    check_output(output, inputs, force)
+    check_output(key_out, inputs, force)
+    if output is not None and key_out is not None and Path(output) == Path(key_out):
+        raise UsageError("--output and --key-out name the same file")
+    if output is not None:
+        lossless_format(output)
+    _refuse_binary_to_terminal(output, "a PNG image")
+
+
+def _write_stego(output: Optional[str], key_out: Optional[str], stego, key) -> None:
+    write_output(output, encode_image(stego, output or STDIO))
+    if key_out is not None:
+        write_output(key_out, key.to_bytes())
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"steg {__version__}")
@@ -112,21 +129,12 @@ def embed_bits_command(
     _setup(quiet)
     if message == STDIO and cover == STDIO:
         raise UsageError("the message and the cover cannot both come from stdin; give --cover FILE")
-    inputs = [message, cover]
-    check_output(output, inputs, force)
-    check_output(key_out, inputs, force)
-    if output is not None and key_out is not None and Path(output) == Path(key_out):
-        raise UsageError("--output and --key-out name the same file")
-    if output is not None:
-        lossless_format(output)  # refuses lossy/unknown formats before any work
-    _refuse_binary_to_terminal(output, "a PNG image")
+    _check_stego_outputs(output, key_out, [message, cover], force)
     codec = BitsCodec.from_name(get_spec(model, "bits").name, resolve_device(device))
     cover_image = read_image(cover, "cover")
     payload = read_bytes(message, "message")
     result = codec.embed(cover_image, payload)
-    write_output(output, encode_image(result.stego, output or STDIO))
-    if key_out is not None:
-        write_output(key_out, result.key.to_bytes())
+    _write_stego(output, key_out, result.stego, result.key)
     _notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name}")
     if result.keyless_ok:
         _notice("checked: extraction works with and without the key")
@@ -218,19 +226,12 @@ def hide_command(
     if sum(1 for s in [cover, *secrets] if s == STDIO) > 1:
         raise UsageError("only one input can come from stdin")
     name = model or isn_model_for(len(secrets))
-    inputs = [cover, *secrets]
-    check_output(output, inputs, force)
-    check_output(key_out, inputs, force)
-    if output is not None:
-        lossless_format(output)
-    _refuse_binary_to_terminal(output, "a PNG image")
+    _check_stego_outputs(output, key_out, [cover, *secrets], force)
     codec = ImageCodec.from_name(name, resolve_device(device))
     cover_image = read_image(cover, "cover")
     secret_images = [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)]
     result = codec.hide(cover_image, secret_images)
-    write_output(output, encode_image(result.stego, output or STDIO))
-    if key_out is not None:
-        write_output(key_out, result.key.to_bytes())
+    _write_stego(output, key_out, result.stego, result.key)
     _notice(f"hid {len(secrets)} image(s) with {codec.name}")
 
 
