@@ -9,7 +9,14 @@ Python API (the ``steg`` command is a thin layer over it)::
 """
 
 from stegcli.bits import BitsCodec, EmbedResult, embed_bits, extract_bits
-from stegcli.errors import CapacityError, InputError, IntegrityError, ModelError, StegError, UsageError
+from stegcli.errors import (
+    CapacityError,
+    InputError,
+    IntegrityError,
+    ModelError,
+    StegError,
+    UsageError,
+)
 from stegcli.imageio import read_image
 from stegcli.zoo import load_model, registered_models
 

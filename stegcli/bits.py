@@ -22,7 +22,12 @@ from stegcli.errors import IntegrityError
 from stegcli.key import StegoKey
 from stegcli.nn import StegoINN
 from stegcli.payload.framing import frame_message, max_message_bytes, parse_frame
-from stegcli.payload.mapping import bits_to_planes, bits_to_signal, planes_to_bits, signal_to_bits
+from stegcli.payload.mapping import (
+    bits_to_planes,
+    bits_to_signal,
+    planes_to_bits,
+    signal_to_bits,
+)
 from stegcli.tensors import aligned_shape
 from stegcli.zoo import load_model
 

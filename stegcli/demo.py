@@ -9,8 +9,8 @@ import torch
 
 from stegcli.bits import BitsCodec
 from stegcli.evaluate import png_roundtrip
-from stegcli.images import ImageCodec
 from stegcli.imageio import encode_png, read_image, write_output
+from stegcli.images import ImageCodec
 from stegcli.metrics import psnr, ssim
 from stegcli.samples import sample_path
 from stegcli.zoo import model_info, registered_models

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from stegcli.bits import BitsCodec
-from stegcli.images import ImageCodec
 from stegcli.imageio import decode_image, encode_png
-from stegcli.payload.framing import frame_message
+from stegcli.images import ImageCodec
 from stegcli.metrics import psnr, psnr_y, ssim
+from stegcli.payload.framing import frame_message
 from stegcli.train.data import IMAGE_SUFFIXES, is_validation
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from stegcli.errors import InputError, UsageError
+from stegcli.key import StegoKey
 
 log = logging.getLogger("stegcli")
 
@@ -159,9 +160,7 @@ def write_output(dest: str | Path | None, data: bytes, stdout: BinaryIO | None =
         raise
 
 
-def read_key(source: str | Path) -> "StegoKey":
+def read_key(source: str | Path) -> StegoKey:
     """Load a key file written by ``--key-out`` (never unpickles anything)."""
-    from stegcli.key import StegoKey
-
     data, label = _read_source(source, "key")
     return StegoKey.from_bytes(data, f"key {label}")

@@ -3,8 +3,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from helpers import smooth_image, tiny_inn
+
 from stegcli.bits import MIN_SIDE, BitsCodec, capacity_bytes
 from stegcli.errors import CapacityError, InputError, IntegrityError
 from stegcli.evaluate import png_roundtrip

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from helpers import run_steg, smooth_image
 from PIL import Image
 
-from helpers import run_steg, smooth_image
 from stegcli import __version__
 
 

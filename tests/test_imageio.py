@@ -2,9 +2,9 @@ import logging
 
 import numpy as np
 import pytest
+from helpers import smooth_image
 from PIL import Image
 
-from helpers import smooth_image
 from stegcli.errors import InputError, UsageError
 from stegcli.imageio import check_output, encode_image, read_image, write_output
 

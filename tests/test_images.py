@@ -2,12 +2,12 @@ import logging
 
 import numpy as np
 import pytest
+from helpers import run_steg, smooth_image, tiny_inn
 from PIL import Image
 
-from helpers import run_steg, smooth_image, tiny_inn
 from stegcli.errors import InputError, UsageError
-from stegcli.images import ImageCodec, isn_model_for
 from stegcli.evaluate import png_roundtrip
+from stegcli.images import ImageCodec, isn_model_for
 
 
 def codec(n: int) -> ImageCodec:

@@ -1,6 +1,6 @@
 import torch
-
 from helpers import tiny_inn
+
 from stegcli.nn import INNConfig, StegoINN
 
 

@@ -4,7 +4,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stegcli.errors import CapacityError, IntegrityError
-from stegcli.payload import HEADER_BYTES, THRESHOLD, bits_to_signal, frame_message, parse_frame, signal_to_bits
+from stegcli.payload import (
+    HEADER_BYTES,
+    THRESHOLD,
+    bits_to_signal,
+    frame_message,
+    parse_frame,
+    signal_to_bits,
+)
 from stegcli.payload.framing import max_message_bytes
 from stegcli.payload.mapping import bits_to_planes, planes_to_bits
 

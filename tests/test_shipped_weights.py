@@ -8,7 +8,7 @@ from stegcli.evaluate import png_roundtrip
 from stegcli.imageio import read_image
 from stegcli.metrics import psnr
 from stegcli.samples import sample_path
-from stegcli.zoo import model_info, get_spec
+from stegcli.zoo import get_spec, model_info
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers import smooth_image
 from PIL import Image
 
-from helpers import smooth_image
 from stegcli.bits import BitsCodec
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
 from stegcli.train.data import is_validation, list_images

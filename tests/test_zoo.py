@@ -2,11 +2,17 @@ import json
 
 import pytest
 import torch
+from helpers import tiny_inn
 from safetensors.torch import save_file
 
-from helpers import tiny_inn
 from stegcli.errors import ModelError, UsageError
-from stegcli.zoo import get_spec, load_model, load_weights_file, model_info, save_weights
+from stegcli.zoo import (
+    get_spec,
+    load_model,
+    load_weights_file,
+    model_info,
+    save_weights,
+)
 
 
 def save_tiny(path, name="bits-1", **overrides):

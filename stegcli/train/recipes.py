@@ -10,7 +10,12 @@ from rich.console import Console
 
 from stegcli.nn import INNConfig
 from stegcli.train.data import ImageBank, list_images
-from stegcli.train.hiding_task import BitsPayload, HidingTask, ImagesPayload, LossWeights
+from stegcli.train.hiding_task import (
+    BitsPayload,
+    HidingTask,
+    ImagesPayload,
+    LossWeights,
+)
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.zoo import save_weights
 

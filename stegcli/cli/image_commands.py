@@ -1,0 +1,100 @@
+"""``steg hide`` and ``steg reveal``: images in images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from stegcli.cli.common import (
+    STDIO,
+    Device,
+    Force,
+    Quiet,
+    check_output,
+    check_stego_outputs,
+    encode_image,
+    lossless_format,
+    notice,
+    refuse_binary_to_terminal,
+    setup,
+    write_output,
+    write_stego,
+)
+from stegcli.device import resolve_device
+from stegcli.errors import UsageError
+from stegcli.imageio import read_image, read_key
+
+
+def numbered_outputs(output: str, count: int) -> list[str]:
+    """``revealed.png`` -> [``revealed.png``] or [``revealed-1.png``, ...], zero-padded to the count's width."""
+    if count == 1:
+        return [output]
+    path = Path(output)
+    width = len(str(count))
+    return [str(path.with_name(f"{path.stem}-{i:0{width}d}{path.suffix}")) for i in range(1, count + 1)]
+
+
+def hide_command(
+    cover: Annotated[str, typer.Argument(help="Cover image ('-' for stdin).")],
+    secrets: Annotated[list[str], typer.Argument(help="1 to 5 secret images.")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Stego image (lossless format); '-' or omitted: stdout (PNG).")] = None,
+    key_out: Annotated[Optional[str], typer.Option("--key-out", help="Write the key (.npy) for near-lossless reveal.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: isn-N for N secrets.")] = None,
+    device: Device = "auto",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Hide 1 to 5 images in a cover image."""
+    from stegcli.images import ImageCodec, isn_model_for
+
+    setup(quiet)
+    if sum(1 for s in [cover, *secrets] if s == STDIO) > 1:
+        raise UsageError("only one input can come from stdin")
+    name = model or isn_model_for(len(secrets))
+    check_stego_outputs(output, key_out, [cover, *secrets], force)
+    codec = ImageCodec.from_name(name, resolve_device(device))
+    cover_image = read_image(cover, "cover")
+    secret_images = [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)]
+    result = codec.hide(cover_image, secret_images)
+    write_stego(output, key_out, result.stego, result.key)
+    notice(f"hid {len(secrets)} image(s) with {codec.name}")
+
+
+def reveal_command(
+    stego: Annotated[str, typer.Argument(help="Stego image ('-' for stdin).")],
+    secrets: Annotated[Optional[int], typer.Option("--secrets", "-n", min=1, help="How many images are hidden.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="revealed.png -> revealed-1.png ... for several; omitted: stdout (1 secret).")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else isn-N.")] = None,
+    device: Device = "auto",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Reveal the hidden images: keyless from the stego alone, near-lossless with --key."""
+    from stegcli.images import ImageCodec, isn_model_for
+
+    setup(quiet)
+    image = read_image(stego, "stego")
+    stego_key = read_key(key) if key is not None else None
+    name = model or (stego_key.model if stego_key else None) or (isn_model_for(secrets) if secrets else None)
+    if name is None:
+        raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
+    codec = ImageCodec.from_name(name, resolve_device(device))
+    if secrets is not None and secrets != codec.secrets:
+        raise UsageError(f"-n {secrets} does not match {codec.name}, which hides {codec.secrets} image(s)")
+    if output is None or output == STDIO:
+        if codec.secrets > 1:
+            raise UsageError(f"{codec.secrets} images to write: give -o NAME.png")
+        refuse_binary_to_terminal(output, "a PNG image")
+        targets: list[Optional[str]] = [output]
+    else:
+        targets = list(numbered_outputs(output, codec.secrets))
+        for target in targets:
+            check_output(target, [stego] + ([key] if key else []), force)
+            lossless_format(target)
+    revealed = codec.reveal(image, stego_key)
+    for target, picture in zip(targets, revealed):
+        write_output(target, encode_image(picture, target or STDIO))
+    notice(f"revealed {len(revealed)} image(s) with {codec.name}" + (" using the key" if key else " (keyless)"))

@@ -1,0 +1,125 @@
+"""``steg models``, ``steg demo`` and ``steg eval``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from stegcli.bits import BitsCodec
+from stegcli.cli.common import Device, Force, Json, Quiet, console, setup, to_json
+from stegcli.device import resolve_device
+from stegcli.errors import UsageError
+from stegcli.zoo import get_spec, model_info, registered_models
+
+
+def models_command(as_json: Json = False) -> None:
+    """List the models stegcli knows and which are installed."""
+    infos = [model_info(spec) for spec in registered_models()]
+    if as_json:
+        typer.echo(to_json(infos))
+        return
+    table = Table(title="stegcli models")
+    for col in ("name", "kind", "installed", "params", "size", "description"):
+        table.add_column(col)
+    for info in infos:
+        table.add_row(
+            info["name"], info["kind"], "yes" if info["installed"] else "no",
+            f"{info['parameters']:,}" if info["installed"] else "-",
+            f"{info['size_bytes'] / 1e6:.1f} MB" if info["installed"] else "-",
+            info["summary"],
+        )
+    console.print(table)
+
+
+def demo_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo's inputs and outputs.")] = Path("demo-out"),
+    device: Device = "auto",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run the main job on bundled samples and print what it measured."""
+    from stegcli.demo import run_demo
+
+    setup(quiet)
+    if output.exists() and any(output.iterdir()) and not force:
+        raise UsageError(f"demo folder {output} is not empty; use --force to write into it")
+    bit_rows, image_rows = run_demo(output, resolve_device(device))
+    if not bit_rows and not image_rows:
+        raise UsageError("no model is installed; nothing to demonstrate")
+    if bit_rows:
+        table = Table(title=f"bytes in the bundled cover (files in {output})")
+        for col in ("model", "bytes", "bpp", "stego PSNR", "stego SSIM", "exact (key)", "exact (keyless)"):
+            table.add_column(col)
+        for r in bit_rows:
+            table.add_row(r["model"], str(r["bytes"]), str(r["bpp"]), f"{r['stego_psnr']:.2f} dB", f"{r['stego_ssim']:.4f}",
+                          "yes" if r["exact_with_key"] else "NO", "yes" if r["exact_keyless"] else "no")
+        console.print(table)
+    if image_rows:
+        table = Table(title=f"an image in the bundled cover (figure in {output})")
+        for col in ("model", "stego PSNR", "stego SSIM", "revealed PSNR", "revealed SSIM", "with key"):
+            table.add_column(col)
+        for r in image_rows:
+            table.add_row(r["model"], f"{r['stego_psnr']:.2f} dB", f"{r['stego_ssim']:.4f}", f"{r['revealed_psnr']:.2f} dB",
+                          f"{r['revealed_ssim']:.4f}", f"{r['revealed_with_key_psnr']:.2f} dB")
+        console.print(table)
+
+
+def eval_command(
+    model: Annotated[str, typer.Option("--model", "-m", help="Model to evaluate.")],
+    covers: Annotated[Path, typer.Option("--covers", help="Folder of cover images.")],
+    secrets: Annotated[Optional[Path], typer.Option("--secrets", help="Folder of secret images (image models).")] = None,
+    split: Annotated[str, typer.Option("--split", help="all, or the fixed val/train split of a training folder.")] = "all",
+    pairs: Annotated[int, typer.Option("--pairs", min=1, help="Number of covers (each with its payload).")] = 200,
+    size: Annotated[int, typer.Option("--size", min=16, help="Square crop size.")] = 256,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="bits models: message size as a fraction of capacity.")] = 1.0,
+    device: Device = "auto",
+    as_json: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Measure a model on folders of images, after a real PNG round trip (keyless and with the key)."""
+    from stegcli.evaluate import (
+        evaluate_bits,
+        evaluate_images,
+        fixed_crops,
+        image_files,
+    )
+    from stegcli.images import ImageCodec
+
+    setup(quiet)
+    spec = get_spec(model)
+    if split not in ("all", "val", "train"):
+        raise UsageError("--split must be all, val or train")
+
+    def crops(folder: Path, offset: int) -> list:
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder")
+        try:
+            return fixed_crops(image_files(folder, split), pairs, size, seed + offset)
+        except ValueError as exc:
+            raise UsageError(f"{folder}: {exc}") from None
+
+    dev = resolve_device(device)
+    if spec.kind == "bits":
+        report = evaluate_bits(BitsCodec.from_name(spec.name, dev), crops(covers, 0), seed=seed, fill=fill)
+        title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each"
+    else:
+        if secrets is None:
+            raise UsageError(f"{model} hides images: give --secrets DIR")
+        report = evaluate_images(ImageCodec.from_name(spec.name, dev), crops(covers, 0), crops(secrets, 1))
+        title = f"{model}: {report['pairs']} covers of {report['size']}, PNG round trip"
+    if as_json:
+        typer.echo(to_json(report))
+        return
+    table = Table(title=title)
+    for col in ("metric", "mean", "min"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for key, value in report.items():
+        if isinstance(value, dict):
+            table.add_row(key, f"{value['mean']:.4f}", f"{value['min']:.4f}")
+        elif key.startswith("exact"):
+            table.add_row(key, f"{value:.1%}", "")
+    console.print(table)

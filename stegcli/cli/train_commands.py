@@ -1,0 +1,82 @@
+"""``steg train bits|isn``: train a model, optionally export its weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from stegcli.cli.common import Device, console
+from stegcli.device import resolve_device
+from stegcli.errors import UsageError
+
+Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
+Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
+Steps = Annotated[int, typer.Option("--steps", help="Train until this many steps in total.")]
+Lr = Annotated[float, typer.Option("--lr", help="Adam learning rate.")]
+DecayEvery = Annotated[int, typer.Option("--decay-every", help="Halve the learning rate every N steps.")]
+Batch = Annotated[int, typer.Option("--batch")]
+Patch = Annotated[int, typer.Option("--patch", help="Square training crop size.")]
+Blocks = Annotated[int, typer.Option("--blocks", help="Coupling blocks.")]
+Growth = Annotated[int, typer.Option("--growth", help="Dense-block growth (width).")]
+StegoWeight = Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")]
+LowWeight = Annotated[float, typer.Option("--low-weight", help="Weight of L2 of the low-frequency band.")]
+RevealWeight = Annotated[float, typer.Option("--reveal-weight", help="Weight of the keyless reveal loss.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")]
+Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
+Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
+
+
+def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
+                  batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
+                  threads: int, device: str, data: Path) -> None:
+    import torch
+
+    from stegcli.train.loop import TrainSettings
+    from stegcli.train.recipes import Architecture
+    from stegcli.train.recipes import export as export_weights
+
+    if threads:
+        torch.set_num_threads(threads)
+    if not data.is_dir():
+        raise UsageError(f"--data {data} is not a folder")
+    trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every),
+                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console)
+    if export is not None:
+        export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
+        console.print(f"exported {export}")
+
+
+def train_bits_command(
+    data: Data,
+    bpp: Annotated[int, typer.Option("--bpp", min=1, max=3, help="Bits per colour sample.")] = 3,
+    run: Run = None, steps: Steps = 2000, lr: Lr = 5e-4, decay_every: DecayEvery = 1200, batch: Batch = 16,
+    patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
+    reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
+    device: Device = "auto",
+) -> None:
+    """Train a bits-BPP model; --export writes the weights with validation metrics."""
+    from stegcli.train.hiding_task import LossWeights
+    from stegcli.train.recipes import train_bits
+
+    weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
+    _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
+                  weights, resume, export, threads, device, data)
+
+
+def train_isn_command(
+    data: Data,
+    secrets: Annotated[int, typer.Option("--secrets", "-n", min=1, max=5, help="Secret images per cover.")] = 1,
+    run: Run = None, steps: Steps = 20000, lr: Lr = 10 ** -3.5, decay_every: DecayEvery = 8000, batch: Batch = 8,
+    patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
+    low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
+    threads: Threads = 0, device: Device = "auto",
+) -> None:
+    """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
+    from stegcli.train.hiding_task import LossWeights
+    from stegcli.train.recipes import train_isn
+
+    weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
+    _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
+                  weights, resume, export, threads, device, data)
