@@ -142,6 +142,12 @@ def check_output(dest: str | Path | None, inputs: list[str | Path], force: bool)
         raise UsageError(f"output folder {out.parent} does not exist")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_output(dest: str | Path | None, data: bytes, stdout: BinaryIO | None = None) -> None:
     """Write ``data`` atomically to ``dest``; ``None`` or ``-`` means stdout."""
     if dest is None or str(dest) == STDIO:
@@ -154,6 +160,7 @@ def write_output(dest: str | Path | None, data: bytes, stdout: BinaryIO | None =
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

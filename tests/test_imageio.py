@@ -81,3 +81,13 @@ def test_unreadable_inputs(tmp_path):
     (tmp_path / "t.txt").write_text("not an image")
     with pytest.raises(InputError, match="not a readable image"):
         read_image(tmp_path / "t.txt")
+
+
+def test_outputs_get_ordinary_permissions(tmp_path):
+    import os
+
+    target = tmp_path / "out.png"
+    write_output(target, b"data")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask

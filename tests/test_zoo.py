@@ -77,3 +77,17 @@ def test_wrong_name_and_missing_format_are_refused(tmp_path):
     save_file({"x": torch.zeros(1)}, str(plain), metadata={"config": json.dumps({})})
     with pytest.raises(ModelError, match="format"):
         load_weights_file(plain)
+
+
+def test_weights_dir_prefers_the_environment_then_the_package_then_the_repository(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import stegcli.zoo as zoo
+
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path))
+    assert zoo.weights_dir() == tmp_path
+    monkeypatch.delenv("STEGCLI_WEIGHTS")
+    found = zoo.weights_dir()
+    assert found.name == "weights" and any(found.glob("*.safetensors"))
+    assert found.resolve() in {(Path(zoo.__file__).parent / "weights").resolve(),
+                               (Path(zoo.__file__).parent.parent / "weights").resolve()}

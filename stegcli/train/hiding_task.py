@@ -133,7 +133,7 @@ class HidingTask:
 
     @torch.no_grad()
     def validate(self, device: torch.device) -> dict[str, float]:
-        """Stego PSNR after rounding, and the payload score keyless and keyed (z without residual)."""
+        """Stego PSNR after rounding, and the payload score keyless and with z alone (no rounding residual)."""
         self.model.eval()
         stats: dict[str, list[float]] = {}
         for i in range(0, len(self.val_covers), 8):
@@ -141,10 +141,10 @@ class HidingTask:
             stego, z = self.model(cover, secret)
             stego_q = (stego.clamp(0, 1) * 255).round() / 255
             _, keyless = self.model.reverse(stego_q, self.model.constant_z(stego))
-            _, keyed = self.model.reverse(stego_q, z)
+            _, z_only = self.model.reverse(stego_q, z)
             row = {"stego_psnr": psnr(stego_q, cover)}
             row.update({f"keyless_{k}": v for k, v in self.payload.score(keyless, secret).items()})
-            row.update({f"keyed_{k}": v for k, v in self.payload.score(keyed, secret).items()})
+            row.update({f"z_only_{k}": v for k, v in self.payload.score(z_only, secret).items()})
             for key, value in row.items():
                 stats.setdefault(key, []).append(value)
         return {k: float(np.mean(v)) for k, v in stats.items()}
