@@ -16,17 +16,6 @@ from stegcli.imageio import decode_image, encode_png
 from stegcli.images import ImageCodec
 from stegcli.metrics import psnr, psnr_y, ssim
 from stegcli.payload.framing import frame_message
-from stegcli.train.data import IMAGE_SUFFIXES, is_validation
-
-
-def image_files(folder: Path, split: str = "all") -> list[Path]:
-    """Sorted images of ``folder``; ``split`` val/train applies the fixed training split."""
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if split == "val":
-        files = [p for p in files if is_validation(p.name)]
-    elif split == "train":
-        files = [p for p in files if not is_validation(p.name)]
-    return files
 
 
 def fixed_crops(files: list[Path], count: int, size: int, seed: int) -> list[np.ndarray]:
@@ -113,8 +102,8 @@ def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[n
         result = codec.hide(cover, hidden)
         stego = png_roundtrip(result.stego)
         rows = _quality("stego", [(stego, cover)])
-        rows.update(_quality("revealed", list(zip(codec.reveal(stego), hidden))))
-        rows.update(_quality("revealed_with_key", list(zip(codec.reveal(stego, result.key), hidden))))
+        rows.update(_quality("revealed", list(zip(codec.reveal(stego), hidden, strict=True))))
+        rows.update(_quality("revealed_with_key", list(zip(codec.reveal(stego, result.key), hidden, strict=True))))
         for key, vals in rows.items():
             values.setdefault(key, []).extend(vals)
     return {

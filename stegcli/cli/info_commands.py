@@ -11,6 +11,7 @@ from rich.table import Table
 from stegcli.bits import BitsCodec
 from stegcli.cli.common import Device, Force, Json, Quiet, console, setup, to_json
 from stegcli.device import resolve_device
+from stegcli.train.data import list_images
 from stegcli.errors import UsageError
 from stegcli.zoo import get_spec, model_info, registered_models
 
@@ -85,7 +86,6 @@ def eval_command(
         evaluate_bits,
         evaluate_images,
         fixed_crops,
-        image_files,
     )
     from stegcli.images import ImageCodec
 
@@ -98,7 +98,7 @@ def eval_command(
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder")
         try:
-            return fixed_crops(image_files(folder, split), pairs, size, seed + offset)
+            return fixed_crops(list_images(folder, split), pairs, size, seed + offset)
         except ValueError as exc:
             raise UsageError(f"{folder}: {exc}") from None
 

@@ -18,11 +18,13 @@ def is_validation(name: str, fraction_percent: int = 10) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < fraction_percent
 
 
-def list_images(root: Path, split: str) -> list[Path]:
-    """Images of ``root`` in the ``train`` or ``val`` split, sorted by name."""
-    if split not in ("train", "val"):
-        raise ValueError(f"split must be 'train' or 'val', not {split!r}")
+def list_images(root: Path, split: str = "all") -> list[Path]:
+    """Images of ``root``, sorted by name: ``all``, or the fixed ``train``/``val`` split."""
+    if split not in ("all", "train", "val"):
+        raise ValueError(f"split must be 'all', 'train' or 'val', not {split!r}")
     files = sorted(p for p in Path(root).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if split == "all":
+        return files
     return [p for p in files if is_validation(p.name) == (split == "val")]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -173,7 +172,3 @@ class Trainer:
                 progress.update(bar, completed=self.step)
         self.save()
         return val
-
-
-def stderr_console() -> Console:
-    return Console(file=sys.stderr)
