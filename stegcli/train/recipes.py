@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 from rich.console import Console
 
 from stegcli.nn import INNConfig
 from stegcli.train.data import ImageBank, list_images
-from stegcli.train.hiding_task import (
-    BitsPayload,
-    HidingTask,
-    ImagesPayload,
-    LossWeights,
-)
+from stegcli.train.hiding_task import BitsPayload, HidingTask, ImagesPayload, LossWeights, Payload
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.zoo import save_weights
 
@@ -38,15 +34,20 @@ def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: tor
     return trainer
 
 
+def _hiding_task(data: Path, arch: Architecture, secret_channels: int, payload_for: Callable[[ImageBank], Payload],
+                 weights: LossWeights | None) -> HidingTask:
+    """Image banks of the fixed split, an INN of the given width, and the payload drawn from the train bank."""
+    train = ImageBank(list_images(data, "train"), arch.patch)
+    val = ImageBank(list_images(data, "val"), arch.val_size)
+    inn = INNConfig(secret_channels=secret_channels, blocks=arch.blocks, growth=arch.growth)
+    return HidingTask(train, val, inn, payload_for(train), arch.patch, arch.batch, weights, arch.val_size)
+
+
 def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
                console: Console | None = None) -> Trainer:
     """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``."""
-    arch = arch or Architecture()
-    train = ImageBank(list_images(data, "train"), arch.patch)
-    val = ImageBank(list_images(data, "val"), arch.val_size)
-    inn = INNConfig(secret_channels=3 * bpp, blocks=arch.blocks, growth=arch.growth)
-    task = HidingTask(train, val, inn, BitsPayload(bpp), arch.patch, arch.batch, weights, arch.val_size)
+    task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp), weights)
     return _train(task, run_dir, settings, device, resume, console)
 
 
@@ -54,11 +55,7 @@ def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, 
               arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
               console: Console | None = None) -> Trainer:
     """Train an ``isn-<secrets>`` model: covers and secrets drawn independently from the training split."""
-    arch = arch or Architecture()
-    train = ImageBank(list_images(data, "train"), arch.patch)
-    val = ImageBank(list_images(data, "val"), arch.val_size)
-    inn = INNConfig(secret_channels=3 * secrets, blocks=arch.blocks, growth=arch.growth)
-    task = HidingTask(train, val, inn, ImagesPayload(secrets, train), arch.patch, arch.batch, weights, arch.val_size)
+    task = _hiding_task(data, arch or Architecture(), 3 * secrets, lambda bank: ImagesPayload(secrets, bank), weights)
     return _train(task, run_dir, settings, device, resume, console)
 
 
