@@ -183,6 +183,6 @@ def test_no_payload(tiny_weights, cover_png):
     assert_fails(run_steg(["extract-bits", str(cover_png)]), 5, "no payload")
 
 
-def test_output_to_terminal_refused_is_documented_in_help():
+def test_help_lists_the_exit_codes():
     r = run_steg(["--help"])
     assert r.code == 0 and b"Exit codes" in r.stdout

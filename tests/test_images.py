@@ -22,7 +22,7 @@ def test_keyed_reveal_is_lossless_for_any_secret_count(n):
     assert result.stego.shape == cover.shape and not np.array_equal(result.stego, cover)
     revealed = codec(n).reveal(png_roundtrip(result.stego), result.key)
     assert len(revealed) == n
-    assert all(np.array_equal(r, s) for r, s in zip(revealed, secrets))
+    assert all(np.array_equal(r, s) for r, s in zip(revealed, secrets, strict=True))
 
 
 def test_keyless_reveal_has_the_right_shapes():

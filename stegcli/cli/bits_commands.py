@@ -19,13 +19,14 @@ from stegcli.cli.common import (
     check_stego_outputs,
     console,
     notice,
+    read_stego_and_key,
     setup,
     to_json,
     write_stego,
 )
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import check_output, read_bytes, read_image, read_key, write_output
+from stegcli.imageio import check_output, read_bytes, read_image, write_output
 from stegcli.zoo import get_spec, model_info, registered_models
 
 
@@ -72,8 +73,7 @@ def extract_bits_command(
     """Get the exact hidden bytes back, or fail with a non-zero exit code."""
     setup(quiet)
     check_output(output, [stego] + ([key] if key else []), force)
-    image = read_image(stego, "stego")  # before the key: in a pipeline the key is complete once stdin ends
-    stego_key = read_key(key) if key is not None else None
+    image, stego_key = read_stego_and_key(stego, key)
     name = model or (stego_key.model if stego_key is not None else DEFAULT_BITS_MODEL)
     codec = BitsCodec.from_name(get_spec(name, "bits").name, resolve_device(device))
     message = codec.extract(image, stego_key)

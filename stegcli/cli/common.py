@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 
@@ -21,8 +22,11 @@ from stegcli.imageio import (
     check_output,
     encode_image,
     lossless_format,
+    read_image,
+    read_key,
     write_output,
 )
+from stegcli.key import StegoKey
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -87,3 +91,9 @@ def write_stego(output: Optional[str], key_out: Optional[str], stego, key) -> No
     write_output(output, encode_image(stego, output or STDIO))
     if key_out is not None:
         write_output(key_out, key.to_bytes())
+
+
+def read_stego_and_key(stego: str, key: Optional[str]) -> tuple[np.ndarray, Optional[StegoKey]]:
+    """The stego first, then the key: in a pipeline the key file is complete once stdin ends."""
+    image = read_image(stego, "stego")
+    return image, (read_key(key) if key is not None else None)

@@ -17,6 +17,7 @@ from stegcli.cli.common import (
     encode_image,
     lossless_format,
     notice,
+    read_stego_and_key,
     refuse_binary_to_terminal,
     setup,
     write_output,
@@ -24,7 +25,7 @@ from stegcli.cli.common import (
 )
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import read_image, read_key
+from stegcli.imageio import read_image
 
 
 def numbered_outputs(output: str, count: int) -> list[str]:
@@ -76,8 +77,7 @@ def reveal_command(
     from stegcli.images import ImageCodec, isn_model_for
 
     setup(quiet)
-    image = read_image(stego, "stego")
-    stego_key = read_key(key) if key is not None else None
+    image, stego_key = read_stego_and_key(stego, key)
     name = model or (stego_key.model if stego_key else None) or (isn_model_for(secrets) if secrets else None)
     if name is None:
         raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
@@ -95,6 +95,6 @@ def reveal_command(
             check_output(target, [stego] + ([key] if key else []), force)
             lossless_format(target)
     revealed = codec.reveal(image, stego_key)
-    for target, picture in zip(targets, revealed):
+    for target, picture in zip(targets, revealed, strict=True):
         write_output(target, encode_image(picture, target or STDIO))
     notice(f"revealed {len(revealed)} image(s) with {codec.name}" + (" using the key" if key else " (keyless)"))

@@ -11,8 +11,8 @@ from rich.table import Table
 from stegcli.bits import BitsCodec
 from stegcli.cli.common import Device, Force, Json, Quiet, console, setup, to_json
 from stegcli.device import resolve_device
-from stegcli.train.data import list_images
 from stegcli.errors import UsageError
+from stegcli.train.data import list_images
 from stegcli.zoo import get_spec, model_info, registered_models
 
 

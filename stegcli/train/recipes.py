@@ -11,7 +11,13 @@ from rich.console import Console
 
 from stegcli.nn import INNConfig
 from stegcli.train.data import ImageBank, list_images
-from stegcli.train.hiding_task import BitsPayload, HidingTask, ImagesPayload, LossWeights, Payload
+from stegcli.train.hiding_task import (
+    BitsPayload,
+    HidingTask,
+    ImagesPayload,
+    LossWeights,
+    Payload,
+)
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.zoo import save_weights
 
