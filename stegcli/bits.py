@@ -108,10 +108,15 @@ class BitsCodec:
 
     def try_extract(self, stego: np.ndarray, key: StegoKey | None) -> bytes | None:
         """The message, or None where its frame does not check out (self-checks, evaluation)."""
-        try:
-            return parse_frame(self.raw_bits(stego, key)).message
-        except IntegrityError:
-            return None
+        return message_or_none(self.raw_bits(stego, key))
+
+
+def message_or_none(bits: np.ndarray) -> bytes | None:
+    """The framed message in ``bits``, or None where the frame does not check out."""
+    try:
+        return parse_frame(bits).message
+    except IntegrityError:
+        return None
 
 
 def embed_bits(cover: np.ndarray, message: bytes, model: str = DEFAULT_BITS_MODEL, device: str = "cpu") -> EmbedResult:
