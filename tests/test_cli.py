@@ -186,3 +186,15 @@ def test_no_payload(tiny_weights, cover_png):
 def test_help_lists_the_exit_codes():
     r = run_steg(["--help"])
     assert r.code == 0 and b"Exit codes" in r.stdout
+
+
+def test_eval_bits_reports_exactness_and_quality(tiny_weights, tmp_path):
+    folder = tmp_path / "covers"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(smooth_image(40, 40, i)).save(folder / f"c{i}.png")
+    r = run_steg(["eval", "-m", "bits-2", "--covers", str(folder), "--pairs", "3", "--size", "32", "--json"])
+    assert r.code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["pairs"] == 3 and report["exact_with_key"] == 1.0
+    assert 0.0 <= report["keyless_bit_accuracy"]["mean"] <= 1.0 and report["stego_psnr"]["mean"] < 60
