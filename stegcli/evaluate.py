@@ -18,15 +18,22 @@ from stegcli.metrics import psnr, psnr_y, ssim
 from stegcli.payload.framing import frame_message
 
 
-def fixed_crops(files: list[Path], count: int, size: int, seed: int) -> list[np.ndarray]:
-    """``count`` seeded random crops, cycling through the images that are large enough."""
+def fixed_crops(files: list[Path], count: int, size: int, seed: int, per_cover: int = 1,
+                shift: int = 0) -> list[np.ndarray]:
+    """``count`` seeded random crops, cycling through the images that are large enough.
+
+    Crop ``j`` comes from image ``j // per_cover + shift + j % per_cover`` (cycled): with
+    ``per_cover=n, shift=1`` the n secrets of cover k come from the n images after cover k's image,
+    so an evaluation that draws covers and secrets from one folder never hides a photograph in itself
+    (as long as n is smaller than the number of usable images).
+    """
     rng = np.random.default_rng(seed)
     images = [img for img in (decode_image(p.read_bytes(), str(p)) for p in files) if min(img.shape[:2]) >= size]
     if not images:
         raise ValueError(f"no image of at least {size}x{size} pixels")
     crops = []
     for i in range(count):
-        img = images[i % len(images)]
+        img = images[(i // per_cover + shift + i % per_cover) % len(images)]
         y = int(rng.integers(img.shape[0] - size + 1))
         x = int(rng.integers(img.shape[1] - size + 1))
         crops.append(img[y : y + size, x : x + size].copy())
@@ -93,13 +100,15 @@ def _quality(prefix: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[st
 def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[np.ndarray]) -> dict:
     """Hide ``codec.secrets`` secrets per cover, save/load the stego as PNG, reveal keyless and keyed.
 
-    Secret i of cover k is ``secrets[(k * n + i) % len(secrets)]``, so covers and secrets are
-    independent draws and every pair of the run is fixed.
+    Secret i of cover k is ``secrets[k * n + i]`` (see :func:`fixed_crops` for how they are drawn),
+    so every pair of the run is fixed.
     """
     n = codec.secrets
+    if len(secrets) < n * len(covers):
+        raise ValueError(f"{len(covers)} covers need {n * len(covers)} secrets, got {len(secrets)}")
     values: dict[str, list[float]] = {}
     for k, cover in enumerate(covers):
-        hidden = [secrets[(k * n + i) % len(secrets)] for i in range(n)]
+        hidden = secrets[k * n : (k + 1) * n]
         result = codec.hide(cover, hidden)
         stego = png_roundtrip(result.stego)
         rows = _quality("stego", [(stego, cover)])

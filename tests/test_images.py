@@ -132,3 +132,18 @@ def test_eval_reports_keyless_and_keyed_quality(tiny_weights, tmp_path):
     assert report["stego_psnr"]["mean"] < 60 and "revealed_ssim" in report
     r = run_steg(["eval", "-m", "isn-2", "--covers", str(covers)])
     assert r.code == 2 and "--secrets" in r.stderr
+
+
+def test_eval_crops_never_hide_a_photograph_in_itself(tmp_path):
+    from stegcli.evaluate import fixed_crops
+
+    files = []
+    for i in range(6):  # flat images whose colour names their file
+        files.append(tmp_path / f"{i}.png")
+        Image.fromarray(np.full((20, 20, 3), 10 * i, np.uint8)).save(files[-1])
+    n, pairs = 4, 9
+    covers = fixed_crops(files, pairs, 16, seed=0)
+    secrets = fixed_crops(files, pairs * n, 16, seed=1, per_cover=n, shift=1)
+    for k, cover in enumerate(covers):
+        sources = {int(s[0, 0, 0]) for s in secrets[k * n : (k + 1) * n]}
+        assert len(sources) == n and int(cover[0, 0, 0]) not in sources

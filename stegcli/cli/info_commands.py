@@ -94,11 +94,11 @@ def eval_command(
     if split not in ("all", "val", "train"):
         raise UsageError("--split must be all, val or train")
 
-    def crops(folder: Path, offset: int) -> list:
+    def crops(folder: Path, offset: int, per_cover: int = 1) -> list:
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder")
         try:
-            return fixed_crops(list_images(folder, split), pairs, size, seed + offset)
+            return fixed_crops(list_images(folder, split), pairs * per_cover, size, seed + offset, per_cover, offset)
         except ValueError as exc:
             raise UsageError(f"{folder}: {exc}") from None
 
@@ -109,7 +109,8 @@ def eval_command(
     else:
         if secrets is None:
             raise UsageError(f"{model} hides images: give --secrets DIR")
-        report = evaluate_images(ImageCodec.from_name(spec.name, dev), crops(covers, 0), crops(secrets, 1))
+        codec = ImageCodec.from_name(spec.name, dev)
+        report = evaluate_images(codec, crops(covers, 0), crops(secrets, 1, codec.secrets))
         title = f"{model}: {report['pairs']} covers of {report['size']}, PNG round trip"
     if as_json:
         typer.echo(to_json(report))
