@@ -1,6 +1,7 @@
 """Render the measured tables of docs/models.md from ``steg eval --json`` outputs.
 
     python benchmarks/models_table.py benchmarks/results/eval-bits-*.json
+    python benchmarks/models_table.py benchmarks/results/eval-isn-*.json
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ def bits_row(report: dict) -> str:
     ])
 
 
+def images_row(report: dict) -> str:
+    return " | ".join([
+        report["model"], str(report["pairs"]), fmt(report["stego_psnr"]), fmt(report["stego_psnr_y"]),
+        fmt(report["stego_ssim"], 4), fmt(report["revealed_psnr"]), fmt(report["revealed_psnr_y"]),
+        fmt(report["revealed_ssim"], 4), fmt(report["revealed_with_key_psnr"]),
+    ])
+
+
 def main(paths: list[str]) -> None:
     reports = [json.loads(Path(p).read_text()) for p in paths]
     bits = [r for r in reports if "message_bytes" in r]
@@ -32,6 +41,13 @@ def main(paths: list[str]) -> None:
         print("|---|---|---|---|---|---|---|---|---|")
         for report in sorted(bits, key=lambda r: (r["model"], -r["message_bytes"])):
             print(f"| {bits_row(report)} |")
+    images = [r for r in reports if "revealed_psnr" in r]
+    if images:
+        print("| model | pairs | stego PSNR dB | stego PSNR-Y dB | stego SSIM | revealed PSNR dB (keyless)"
+              " | revealed PSNR-Y dB | revealed SSIM | revealed PSNR dB (key) |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for report in sorted(images, key=lambda r: r["model"]):
+            print(f"| {images_row(report)} |")
 
 
 if __name__ == "__main__":

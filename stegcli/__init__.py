@@ -6,6 +6,11 @@ Python API (the ``steg`` command is a thin layer over it)::
     codec = BitsCodec.from_name("bits-3")
     result = codec.embed(read_image("cover.png"), b"hello")
     codec.extract(result.stego, result.key) == b"hello"
+
+    from stegcli import ImageCodec
+    isn = ImageCodec.from_name("isn-2")
+    hidden = isn.hide(read_image("cover.png"), [read_image("a.png"), read_image("b.png")])
+    revealed = isn.reveal(hidden.stego)            # keyless; isn.reveal(hidden.stego, hidden.key) with the key
 """
 
 from stegcli.bits import BitsCodec, EmbedResult, embed_bits, extract_bits
@@ -18,6 +23,7 @@ from stegcli.errors import (
     UsageError,
 )
 from stegcli.imageio import read_image
+from stegcli.images import HideResult, ImageCodec
 from stegcli.zoo import load_model, registered_models
 
 __version__ = "0.1.0"
@@ -26,6 +32,8 @@ __all__ = [
     "BitsCodec",
     "CapacityError",
     "EmbedResult",
+    "HideResult",
+    "ImageCodec",
     "InputError",
     "IntegrityError",
     "ModelError",

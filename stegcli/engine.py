@@ -14,14 +14,19 @@ from stegcli.errors import CapacityError, InputError, IntegrityError
 from stegcli.key import StegoKey, stego_digest
 from stegcli.nn import StegoINN
 from stegcli.tensors import aligned_shape, from_tensor, to_tensor
+from stegcli.tiling import run_tiled
 
 MIN_SIDE = 16
+TILE = 1024  # full-resolution tile side: bounds peak memory on large images, same result
 
 
 class StegoEngine:
-    def __init__(self, model: StegoINN, name: str, device: torch.device | str = "cpu") -> None:
+    def __init__(self, model: StegoINN, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
         self.model, self.name = model.eval(), name
         self.device = torch.device(device)
+        stride = model.config.stride
+        self.tile = tile - tile % stride
+        self.halo = -(-model.config.receptive_radius // stride) * stride
 
     @property
     def secret_channels(self) -> int:
@@ -38,7 +43,8 @@ class StegoEngine:
     def forward(self, cover: np.ndarray, secret: torch.Tensor) -> tuple[np.ndarray, StegoKey]:
         """Hide ``secret`` (1, C, h, w) in ``cover``: the 8-bit stego and its key."""
         h, w = self.region(cover, "cover")
-        stego_t, z = self.model(to_tensor(cover[:h, :w], self.device), secret.to(self.device))
+        stego_t, z = run_tiled(self.model, [to_tensor(cover[:h, :w], self.device), secret.to(self.device)],
+                               (1, 1), (1, 2), self.tile, self.halo)
         stego = cover.copy()
         stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
         residual = stego_t[0].float() - to_tensor(stego[:h, :w], self.device)[0]
@@ -68,4 +74,4 @@ class StegoEngine:
         else:
             z = torch.from_numpy(key.z)[None].to(self.device)
             stego_t = stego_t + torch.from_numpy(key.residual).to(self.device).float()[None]
-        return self.model.reverse(stego_t, z)[1]
+        return run_tiled(self.model.reverse, [stego_t, z], (1, 2), (1, 1), self.tile, self.halo)[1]

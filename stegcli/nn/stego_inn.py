@@ -41,6 +41,15 @@ class INNConfig:
 
     stride = 2  # one Haar level: inputs need even height and width
 
+    @property
+    def receptive_radius(self) -> int:
+        """Full-resolution pixels a stego/z value depends on in each direction (forward or reverse).
+
+        Per block two subnets run one after the other (phi, then rho/eta), each five 3x3 convolutions
+        at half resolution: 2 * 5 * 2 full-resolution pixels a block.
+        """
+        return 20 * self.blocks
+
 
 class StegoINN(nn.Module):
     """Wavelet front end + a chain of coupling blocks.
