@@ -12,7 +12,7 @@ import torch
 
 from stegcli.errors import CapacityError, InputError, IntegrityError
 from stegcli.key import StegoKey, stego_digest
-from stegcli.nn import StegoINN
+from stegcli.nn import MosaicINN, StegoINN
 from stegcli.tensors import aligned_shape, from_tensor, to_tensor
 from stegcli.tiling import run_tiled
 
@@ -21,12 +21,17 @@ TILE = 1024  # full-resolution tile side: bounds peak memory on large images, sa
 
 
 class StegoEngine:
-    def __init__(self, model: StegoINN, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
+    def __init__(self, model: StegoINN | MosaicINN, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
         self.model, self.name = model.eval(), name
         self.device = torch.device(device)
-        stride = model.config.stride
+        stride, radius = model.config.stride, model.config.receptive_radius
         self.tile = tile - tile % stride
-        self.halo = -(-model.config.receptive_radius // stride) * stride
+        self.halo = None if radius is None else -(-radius // stride) * stride  # None: one pass, no tiles
+
+    def _run(self, fn, inputs: list[torch.Tensor], in_scales: tuple[int, ...], out_scales: tuple[int, ...]):
+        if self.halo is None:
+            return fn(*inputs)
+        return run_tiled(fn, inputs, in_scales, out_scales, self.tile, self.halo)
 
     @property
     def secret_channels(self) -> int:
@@ -43,8 +48,7 @@ class StegoEngine:
     def forward(self, cover: np.ndarray, secret: torch.Tensor) -> tuple[np.ndarray, StegoKey]:
         """Hide ``secret`` (1, C, h, w) in ``cover``: the 8-bit stego and its key."""
         h, w = self.region(cover, "cover")
-        stego_t, z = run_tiled(self.model, [to_tensor(cover[:h, :w], self.device), secret.to(self.device)],
-                               (1, 1), (1, 2), self.tile, self.halo)
+        stego_t, z = self._run(self.model, [to_tensor(cover[:h, :w], self.device), secret.to(self.device)], (1, 1), (1, 2))
         stego = cover.copy()
         stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
         residual = stego_t[0].float() - to_tensor(stego[:h, :w], self.device)[0]
@@ -56,7 +60,7 @@ class StegoEngine:
         if key.model != self.name:
             raise InputError(f"key was made by model {key.model!r}, not {self.name!r} (use --model {key.model})")
         h, w = self.region(stego, "stego")
-        expected = (self.model.config.z_channels, h // 2, w // 2)
+        expected = self.model.z_shape(h, w)
         if key.z.shape != expected:
             raise InputError(f"key z has shape {key.z.shape}, {self.name} expects {expected} for this stego")
         if key.residual.shape != (3, h, w):
@@ -74,4 +78,4 @@ class StegoEngine:
         else:
             z = torch.from_numpy(key.z)[None].to(self.device)
             stego_t = stego_t + torch.from_numpy(key.residual).to(self.device).float()[None]
-        return run_tiled(self.model.reverse, [stego_t, z], (1, 2), (1, 1), self.tile, self.halo)[1]
+        return self._run(self.model.reverse, [stego_t, z], (1, 2), (1, 1))[1]

@@ -1,14 +1,16 @@
-"""Images in images: the public API behind ``steg hide`` / ``steg reveal`` (ISN models).
+"""Images in images: the public API behind ``steg hide`` / ``steg reveal``.
 
-Secrets are stacked on the channel axis and pushed through the INN's
-forward pass together with the cover; reveal runs the inverse on the stego,
-with the key for a near-lossless result or with the constant z the models
-are trained towards (keyless, the primary mode).
+Secrets are stacked on the channel axis and pushed through the network's
+forward pass together with the cover (ISN models stack them into the INN,
+mosaic models splice shrunken copies into one mosaic first); reveal runs the
+inverse on the stego, with the key for a near-lossless result or with the
+constant z the models are trained towards (keyless, the primary mode).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,20 +20,26 @@ from PIL import Image
 from stegcli.engine import StegoEngine
 from stegcli.errors import UsageError
 from stegcli.key import StegoKey
-from stegcli.nn import StegoINN
+from stegcli.nn import MosaicINN, StegoINN
 from stegcli.tensors import from_tensor, to_tensor
 from stegcli.zoo import get_spec, load_model
 
 log = logging.getLogger("stegcli")
 
 MAX_ISN_SECRETS = 5
+MAX_SECRETS = 16
+IMAGE_KINDS = ("isn", "mosaic")
+NEUTRAL_LEVEL = 128  # fills the unused tiles of a partly used mosaic
 
 
-def isn_model_for(count: int) -> str:
-    """The ISN model hiding ``count`` secrets."""
-    if not 1 <= count <= MAX_ISN_SECRETS:
-        raise UsageError(f"{count} secrets: ISN models hide 1 to {MAX_ISN_SECRETS} images")
-    return f"isn-{count}"
+def model_for(count: int) -> str:
+    """The default model for ``count`` secrets: ``isn-N`` up to 5, else the smallest mosaic grid that holds them."""
+    if not 1 <= count <= MAX_SECRETS:
+        raise UsageError(f"{count} secrets: stegcli hides 1 to {MAX_SECRETS} images "
+                         f"(isn-1..isn-{MAX_ISN_SECRETS}, then mosaic-9 and mosaic-16)")
+    if count <= MAX_ISN_SECRETS:
+        return f"isn-{count}"
+    return f"mosaic-{math.ceil(math.sqrt(count)) ** 2}"
 
 
 def fit_to(image: np.ndarray, height: int, width: int, label: str) -> np.ndarray:
@@ -49,37 +57,47 @@ class HideResult:
 
 
 class ImageCodec:
-    """A loaded image-hiding model for a fixed number of secrets."""
+    """A loaded image-hiding model: ``secrets`` images per cover (mosaic models: up to ``secrets``)."""
 
-    def __init__(self, model: StegoINN, secrets: int, name: str, device: torch.device | str = "cpu") -> None:
+    def __init__(self, model: StegoINN | MosaicINN, secrets: int, name: str, device: torch.device | str = "cpu") -> None:
         if model.config.secret_channels != 3 * secrets:
             raise ValueError(f"{name}: {model.config.secret_channels} secret channels do not hold {secrets} images")
         self.engine = StegoEngine(model, name, device)
         self.secrets, self.name = secrets, name
+        self.partial = isinstance(model, MosaicINN)  # unused tiles are filled, so fewer secrets fit too
 
     @classmethod
     def from_name(cls, name: str, device: torch.device | str = "cpu") -> "ImageCodec":
-        model, meta = load_model(get_spec(name, "isn").name, device, kind="isn")
+        model, meta = load_model(get_spec(name, IMAGE_KINDS).name, device, kind=IMAGE_KINDS)
         return cls(model, int(meta["config"]["secrets"]), name, device)
 
+    def check_count(self, count: int, what: str) -> None:
+        """Refuse a secret count this model cannot hide or reveal (``what`` names it in the message)."""
+        if self.partial and not 1 <= count <= self.secrets:
+            raise UsageError(f"{what} does not fit {self.name}, which hides 1 to {self.secrets} images")
+        if not self.partial and count != self.secrets:
+            raise UsageError(f"{what} does not match {self.name}, which hides {self.secrets} image(s)")
+
     def hide(self, cover: np.ndarray, secrets: list[np.ndarray]) -> HideResult:
-        if len(secrets) != self.secrets:
-            raise UsageError(f"{self.name} hides {self.secrets} image(s), got {len(secrets)}")
+        self.check_count(len(secrets), f"{len(secrets)} secret image(s)")
         h, w = self.engine.region(cover, "cover")
         height, width = cover.shape[:2]
         fitted = [fit_to(s, height, width, f"secret {i + 1}")[:h, :w] for i, s in enumerate(secrets)]
+        fitted += [np.full((h, w, 3), NEUTRAL_LEVEL, np.uint8)] * (self.secrets - len(fitted))
         secret_t = torch.cat([to_tensor(s) for s in fitted], dim=1)
         stego, key = self.engine.forward(cover, secret_t)
         return HideResult(stego, key)
 
-    def reveal(self, stego: np.ndarray, key: StegoKey | None = None) -> list[np.ndarray]:
-        """The hidden images at the stego's size; keyless without ``key``."""
+    def reveal(self, stego: np.ndarray, key: StegoKey | None = None, count: int | None = None) -> list[np.ndarray]:
+        """The first ``count`` hidden images (default: all the model holds) at the stego's size; keyless without ``key``."""
+        count = self.secrets if count is None else count
+        self.check_count(count, f"{count} image(s)")
         if key is not None:
             self.engine.check_key(key, stego)
         secret_t = self.engine.reverse(stego, key)
         height, width = stego.shape[:2]
         out = []
-        for chunk in torch.split(secret_t, 3, dim=1):
+        for chunk in torch.split(secret_t, 3, dim=1)[:count]:
             image = from_tensor(chunk)
             pad = ((0, height - image.shape[0]), (0, width - image.shape[1]), (0, 0))
             out.append(np.pad(image, pad, mode="edge"))  # the odd last row/column carries nothing

@@ -5,7 +5,8 @@ needed to rebuild and judge the model without other files:
 
 ``stegcli.format``  format version of this layout (``FORMAT_VERSION``)
 ``name``, ``kind``   model name and family (``bits``, ``isn``, ...)
-``config``           JSON: architecture (``inn``: :class:`INNConfig`) and family options
+``config``           JSON: architecture (``inn``: :class:`INNConfig` or ``mosaic``: :class:`MosaicConfig`)
+                     and family options
 ``recipe``           JSON: a summary of how it was trained
 ``metrics``          JSON: validation metrics measured after export
 """
@@ -24,7 +25,11 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from stegcli.errors import ModelError, UsageError
-from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn import INNConfig, MosaicConfig, MosaicINN, StegoINN
+
+HidingNet = StegoINN | MosaicINN
+# config key -> (architecture dataclass, network): the one place that maps metadata to a network
+ARCHITECTURES = {"inn": (INNConfig, StegoINN), "mosaic": (MosaicConfig, MosaicINN)}
 
 FORMAT_VERSION = "1"
 WEIGHTS_ENV = "STEGCLI_WEIGHTS"
@@ -58,15 +63,25 @@ for _bpp in (1, 2, 3):
     register_model(f"bits-{_bpp}", "bits", f"bytes in images, {_bpp} bit(s) per colour sample (INN + threshold mapping)")
 for _n in range(1, 6):
     register_model(f"isn-{_n}", "isn", f"{_n} secret image(s) in one cover (invertible steganography network)")
+for _grid in (2, 3, 4):
+    register_model(f"mosaic-{_grid * _grid}", "mosaic",
+                   f"up to {_grid * _grid} secret images as one {_grid}x{_grid} mosaic (InvMIHNet)")
 
 
-def registered_models(kind: str | None = None) -> list[ModelSpec]:
-    return [s for s in _REGISTRY.values() if kind is None or s.kind == kind]
+Kinds = str | tuple[str, ...] | None  # one family, several, or any
 
 
-def get_spec(name: str, kind: str | None = None) -> ModelSpec:
+def _matches(spec: ModelSpec, kind: Kinds) -> bool:
+    return kind is None or spec.kind == kind or (isinstance(kind, tuple) and spec.kind in kind)
+
+
+def registered_models(kind: Kinds = None) -> list[ModelSpec]:
+    return [s for s in _REGISTRY.values() if _matches(s, kind)]
+
+
+def get_spec(name: str, kind: Kinds = None) -> ModelSpec:
     spec = _REGISTRY.get(name)
-    if spec is None or (kind is not None and spec.kind != kind):
+    if spec is None or not _matches(spec, kind):
         names = ", ".join(s.name for s in registered_models(kind))
         raise UsageError(f"unknown model {name!r}; known models: {names}")
     return spec
@@ -115,14 +130,19 @@ def read_metadata(path: Path) -> dict[str, Any]:
     return meta
 
 
-def build_inn(config: dict[str, Any], path: Path | str = "<config>") -> StegoINN:
+def build_network(config: dict[str, Any], path: Path | str = "<config>") -> HidingNet:
+    """The network a weights file's ``config`` describes (its ``inn`` or ``mosaic`` entry)."""
+    found = [key for key in ARCHITECTURES if key in config]
+    if len(found) != 1:
+        raise ModelError(f"weights file {path}: config needs exactly one of {sorted(ARCHITECTURES)}")
+    config_cls, network = ARCHITECTURES[found[0]]
     try:
-        return StegoINN(INNConfig.from_dict(config["inn"]))
-    except (KeyError, TypeError, ValueError) as exc:
+        return network(config_cls.from_dict(config[found[0]]))
+    except (TypeError, ValueError) as exc:
         raise ModelError(f"weights file {path}: bad architecture config ({exc})") from None
 
 
-def load_model(name: str, device: torch.device | str = "cpu", kind: str | None = None) -> tuple[StegoINN, dict[str, Any]]:
+def load_model(name: str, device: torch.device | str = "cpu", kind: Kinds = None) -> tuple[HidingNet, dict[str, Any]]:
     """Build the named model, load its weights (fp32, eval mode) and return it with its metadata."""
     spec = get_spec(name, kind)
     path = weights_dir() / spec.filename
@@ -131,11 +151,12 @@ def load_model(name: str, device: torch.device | str = "cpu", kind: str | None =
     return load_weights_file(path, device, expected_name=name)
 
 
-def load_weights_file(path: Path, device: torch.device | str = "cpu", expected_name: str | None = None) -> tuple[StegoINN, dict[str, Any]]:
+def load_weights_file(path: Path, device: torch.device | str = "cpu", expected_name: str | None = None,
+                      ) -> tuple[HidingNet, dict[str, Any]]:
     meta = read_metadata(path)
     if expected_name is not None and meta.get("name") != expected_name:
         raise ModelError(f"weights file {path} holds model {meta.get('name')!r}, not {expected_name!r}")
-    model = build_inn(meta["config"], path)
+    model = build_network(meta["config"], path)
     expected = model.state_dict()
     state: dict[str, torch.Tensor] = {}
     with safe_open(str(path), framework="pt") as handle:
@@ -160,7 +181,7 @@ def load_weights_file(path: Path, device: torch.device | str = "cpu", expected_n
 
 def save_weights(
     path: Path,
-    model: StegoINN,
+    model: HidingNet,
     *,
     name: str,
     kind: str,

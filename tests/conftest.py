@@ -8,7 +8,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import smooth_image, write_tiny_bits_weights, write_tiny_isn_weights  # noqa: E402
+from helpers import (  # noqa: E402
+    smooth_image,
+    write_tiny_bits_weights,
+    write_tiny_isn_weights,
+    write_tiny_mosaic_weights,
+)
 
 torch.set_num_threads(2)
 
@@ -20,12 +25,14 @@ def tiny_weights_dir(tmp_path_factory) -> Path:
         write_tiny_bits_weights(folder, bpp, seed=bpp)
     for secrets in (1, 2, 3):
         write_tiny_isn_weights(folder, secrets, seed=10 + secrets)
+    for grid in (2, 3):
+        write_tiny_mosaic_weights(folder, grid, seed=20 + grid)
     return folder
 
 
 @pytest.fixture
 def tiny_weights(tiny_weights_dir, monkeypatch) -> Path:
-    """Point stegcli at tiny random bits-1/2/3 and isn-1/2/3 models for the duration of a test."""
+    """Point stegcli at tiny random bits-1/2/3, isn-1/2/3 and mosaic-4/9 models for the duration of a test."""
     monkeypatch.setenv("STEGCLI_WEIGHTS", str(tiny_weights_dir))
     return tiny_weights_dir
 

@@ -10,20 +10,34 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn import DenseSubnet, INNConfig, MosaicConfig, MosaicINN, StegoINN
 from stegcli.zoo import save_weights
+
+
+def randomize_outputs(model: torch.nn.Module, scale: float) -> None:
+    """Make the zero-initialised output convs random, so the network is not the identity."""
+    with torch.no_grad():
+        for net in model.modules():
+            if isinstance(net, DenseSubnet):
+                net.out.weight.normal_(0, scale)
+                net.out.bias.normal_(0, scale)
 
 
 def tiny_inn(secret_channels: int, seed: int = 0, blocks: int = 2, growth: int = 8, scale: float = 0.02,
              dtype: torch.dtype = torch.float32) -> StegoINN:
-    """A small INN whose zero-initialised output convs are made random, so it is not the identity."""
+    """A small random stego INN."""
     torch.manual_seed(seed)
     model = StegoINN(INNConfig(secret_channels=secret_channels, blocks=blocks, growth=growth)).to(dtype)
-    with torch.no_grad():
-        for block in model.blocks:
-            for net in (block.phi, block.rho, block.eta):
-                net.out.weight.normal_(0, scale)
-                net.out.bias.normal_(0, scale)
+    randomize_outputs(model, scale)
+    return model.eval()
+
+
+def tiny_mosaic(grid: int, seed: int = 0, scale: float = 0.02, dtype: torch.dtype = torch.float32) -> MosaicINN:
+    """A small random mosaic network."""
+    torch.manual_seed(seed)
+    config = MosaicConfig(grid, rescale_blocks=1, rescale_growth=4, hide_blocks=2, hide_growth=8)
+    model = MosaicINN(config).to(dtype)
+    randomize_outputs(model, scale)
     return model.eval()
 
 
@@ -80,4 +94,13 @@ def write_tiny_isn_weights(folder: Path, secrets: int, seed: int = 0) -> Path:
     path = folder / f"isn-{secrets}.safetensors"
     save_weights(path, model, name=f"isn-{secrets}", kind="isn",
                  config={"inn": model.config.to_dict(), "secrets": secrets}, recipe={"test": True}, metrics={}, half=False)
+    return path
+
+
+def write_tiny_mosaic_weights(folder: Path, grid: int, seed: int = 0) -> Path:
+    model = tiny_mosaic(grid, seed=seed, scale=0.003)
+    path = folder / f"mosaic-{grid * grid}.safetensors"
+    save_weights(path, model, name=f"mosaic-{grid * grid}", kind="mosaic",
+                 config={"mosaic": model.config.to_dict(), "secrets": grid * grid}, recipe={"test": True}, metrics={},
+                 half=False)
     return path

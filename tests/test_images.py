@@ -7,7 +7,7 @@ from PIL import Image
 
 from stegcli.errors import InputError, UsageError
 from stegcli.evaluate import png_roundtrip
-from stegcli.images import ImageCodec, isn_model_for
+from stegcli.images import ImageCodec, model_for
 
 
 def codec(n: int) -> ImageCodec:
@@ -43,9 +43,11 @@ def test_secrets_of_other_sizes_are_resized_to_the_cover(caplog):
 def test_wrong_secret_count_and_model_choice():
     with pytest.raises(UsageError, match="hides 2 image"):
         codec(2).hide(smooth_image(32, 32), [smooth_image(32, 32)])
-    assert isn_model_for(4) == "isn-4"
-    with pytest.raises(UsageError, match="1 to 5"):
-        isn_model_for(6)
+    assert [model_for(n) for n in (1, 4, 5, 6, 9, 10, 16)] == [
+        "isn-1", "isn-4", "isn-5", "mosaic-9", "mosaic-9", "mosaic-16", "mosaic-16"]
+    for bad in (0, 17):
+        with pytest.raises(UsageError, match="1 to 16"):
+            model_for(bad)
 
 
 def test_key_of_another_model_is_refused():
@@ -101,8 +103,8 @@ def test_cli_reveal_needs_a_count_and_checks_it(tiny_weights, tmp_path, pictures
 
 def test_cli_too_many_secrets(tiny_weights, tmp_path, pictures):
     cover, secrets = pictures
-    r = run_steg(["hide", cover, *(secrets * 2), "-o", str(tmp_path / "s.png")])
-    assert r.code == 2 and "1 to 5" in r.stderr
+    r = run_steg(["hide", cover, *(secrets * 6), "-o", str(tmp_path / "s.png")])
+    assert r.code == 2 and "1 to 16" in r.stderr
     assert not (tmp_path / "s.png").exists()
 
 

@@ -41,6 +41,7 @@ app.command("demo")(info_commands.demo_command)
 app.command("eval")(info_commands.eval_command)
 train_app.command("bits")(train_commands.train_bits_command)
 train_app.command("isn")(train_commands.train_isn_command)
+train_app.command("mosaic")(train_commands.train_mosaic_command)
 
 
 def _version(value: bool) -> None:

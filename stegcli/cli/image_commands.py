@@ -39,21 +39,21 @@ def numbered_outputs(output: str, count: int) -> list[str]:
 
 def hide_command(
     cover: Annotated[str, typer.Argument(help="Cover image ('-' for stdin).")],
-    secrets: Annotated[list[str], typer.Argument(help="1 to 5 secret images.")],
+    secrets: Annotated[list[str], typer.Argument(help="1 to 16 secret images.")],
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Stego image (lossless format); '-' or omitted: stdout (PNG).")] = None,
     key_out: Annotated[Optional[str], typer.Option("--key-out", help="Write the key (.npy) for near-lossless reveal.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: isn-N for N secrets.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: isn-N for N <= 5 secrets, else mosaic-9/mosaic-16.")] = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """Hide 1 to 5 images in a cover image."""
-    from stegcli.images import ImageCodec, isn_model_for
+    """Hide 1 to 16 images in a cover image."""
+    from stegcli.images import ImageCodec, model_for
 
     setup(quiet)
     if sum(1 for s in [cover, *secrets] if s == STDIO) > 1:
         raise UsageError("only one input can come from stdin")
-    name = model or isn_model_for(len(secrets))
+    name = model or model_for(len(secrets))
     check_stego_outputs(output, key_out, [cover, *secrets], force)
     codec = ImageCodec.from_name(name, resolve_device(device))
     cover_image = read_image(cover, "cover")
@@ -65,36 +65,36 @@ def hide_command(
 
 def reveal_command(
     stego: Annotated[str, typer.Argument(help="Stego image ('-' for stdin).")],
-    secrets: Annotated[Optional[int], typer.Option("--secrets", "-n", min=1, help="How many images are hidden.")] = None,
+    secrets: Annotated[Optional[int], typer.Option("--secrets", "-n", min=1, help="How many images are hidden (and written).")] = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="revealed.png -> revealed-1.png ... for several; omitted: stdout (1 secret).")] = None,
     key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else isn-N.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Reveal the hidden images: keyless from the stego alone, near-lossless with --key."""
-    from stegcli.images import ImageCodec, isn_model_for
+    from stegcli.images import ImageCodec, model_for
 
     setup(quiet)
     image, stego_key = read_stego_and_key(stego, key)
-    name = model or (stego_key.model if stego_key else None) or (isn_model_for(secrets) if secrets else None)
+    name = model or (stego_key.model if stego_key else None) or (model_for(secrets) if secrets else None)
     if name is None:
         raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
     codec = ImageCodec.from_name(name, resolve_device(device))
-    if secrets is not None and secrets != codec.secrets:
-        raise UsageError(f"-n {secrets} does not match {codec.name}, which hides {codec.secrets} image(s)")
+    count = codec.secrets if secrets is None else secrets
+    codec.check_count(count, f"-n {count}")
     if output is None or output == STDIO:
-        if codec.secrets > 1:
-            raise UsageError(f"{codec.secrets} images to write: give -o NAME.png")
+        if count > 1:
+            raise UsageError(f"{count} images to write: give -o NAME.png")
         refuse_binary_to_terminal(output, "a PNG image")
         targets: list[Optional[str]] = [output]
     else:
-        targets = list(numbered_outputs(output, codec.secrets))
+        targets = list(numbered_outputs(output, count))
         for target in targets:
             check_output(target, [stego] + ([key] if key else []), force)
             lossless_format(target)
-    revealed = codec.reveal(image, stego_key)
+    revealed = codec.reveal(image, stego_key, count)
     for target, picture in zip(targets, revealed, strict=True):
         write_output(target, encode_image(picture, target or STDIO))
     notice(f"revealed {len(revealed)} image(s) with {codec.name}" + (" using the key" if key else " (keyless)"))

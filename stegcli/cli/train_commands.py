@@ -1,4 +1,4 @@
-"""``steg train bits|isn``: train a model, optionally export its weights."""
+"""``steg train bits|isn|mosaic``: train a model, optionally export its weights."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch d
 
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
-                  threads: int, device: str, data: Path) -> None:
+                  threads: int, device: str, data: Path, **extra) -> None:
     import torch
 
     from stegcli.train.loop import TrainSettings
@@ -42,7 +42,7 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
     if not data.is_dir():
         raise UsageError(f"--data {data} is not a folder")
     trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every),
-                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console)
+                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, **extra)
     if export is not None:
         export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
         console.print(f"exported {export}")
@@ -80,3 +80,29 @@ def train_isn_command(
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
                   weights, resume, export, threads, device, data)
+
+
+def train_mosaic_command(
+    data: Data,
+    grid: Annotated[int, typer.Option("--grid", "-g", min=2, max=4, help="Mosaic side: 2, 3 or 4 (4, 9 or 16 secrets).")] = 2,
+    stage: Annotated[str, typer.Option("--stage", help="rescale: the rescaling INN alone; joint: the whole pipeline.")] = "joint",
+    init_hide: Annotated[Optional[Path], typer.Option("--init-hide", help="Start the hiding half from isn-1 weights of the same width.")] = None,
+    run: Run = None, steps: Steps = 4000, lr: Lr = 2e-4, decay_every: DecayEvery = 2000, batch: Batch = 4,
+    patch: Patch = 96, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 64.0,
+    low_weight: LowWeight = 16.0, reveal_weight: RevealWeight = 1.0,
+    tiles_weight: Annotated[float, typer.Option("--tiles-weight", help="Weight of L2(tiles, bicubic downscale).")] = 4.0,
+    mosaic_weight: Annotated[float, typer.Option("--mosaic-weight", help="Weight of L2(revealed mosaic, mosaic).")] = 5.0,
+    resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto",
+) -> None:
+    """Train a mosaic-N model (InvMIHNet); run --stage rescale first, then --stage joint --resume."""
+    from stegcli.train.mosaic_task import STAGES, MosaicWeights
+    from stegcli.train.recipes import train_mosaic
+
+    if stage not in STAGES:
+        raise UsageError(f"--stage must be one of {', '.join(STAGES)}")
+    if init_hide is not None and not init_hide.is_file():
+        raise UsageError(f"--init-hide {init_hide} is not a file")
+    weights = MosaicWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight, tiles=tiles_weight,
+                            mosaic=mosaic_weight)
+    _run_training(train_mosaic, grid, f"mosaic-{grid * grid}", run, steps, lr, decay_every, batch, patch, blocks,
+                  growth, weights, resume, export, threads, device, data, stage=stage, init_hide=init_hide)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import partial
+from typing import TypeVar
 
 import torch
 from torch import nn
@@ -11,6 +12,16 @@ from torch import nn
 from stegcli.nn.coupling import CouplingBlock
 from stegcli.nn.subnets import DenseSubnet
 from stegcli.nn.wavelet import haar_dwt, haar_iwt
+
+ConfigT = TypeVar("ConfigT")
+
+
+def config_from_dict(cls: type[ConfigT], data: dict) -> ConfigT:
+    """Rebuild an architecture dataclass from weight metadata, refusing keys it does not know."""
+    unknown = set(data) - set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} keys: {sorted(unknown)}")
+    return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -28,11 +39,7 @@ class INNConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "INNConfig":
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown INN config keys: {sorted(unknown)}")
-        return cls(**data)
+        return config_from_dict(cls, data)
 
     @property
     def z_channels(self) -> int:
@@ -82,7 +89,11 @@ class StegoINN(nn.Module):
             b1, b2 = block(b1, b2, rev=True)
         return haar_iwt(b1), haar_iwt(b2)
 
+    def z_shape(self, height: int, width: int) -> tuple[int, ...]:
+        """Shape of z (without batch) for an input of height x width."""
+        return (self.config.z_channels, height // 2, width // 2)
+
     def constant_z(self, stego: torch.Tensor) -> torch.Tensor:
         """The z used when no key is given (the training target of z: zeros)."""
         b, _, h, w = stego.shape
-        return stego.new_zeros(b, self.config.z_channels, h // 2, w // 2)
+        return stego.new_zeros(b, *self.z_shape(h, w))

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn import MosaicINN, StegoINN
 from stegcli.nn.wavelet import haar_dwt
 from stegcli.payload.mapping import BIT_HIGH, THRESHOLD
 from stegcli.train.data import ImageBank
@@ -100,14 +100,21 @@ class ImagesPayload:
         return {"payload": "images", "secrets": self.count}
 
 
+@dataclass
+class HidingPass:
+    loss: torch.Tensor  # every term but the payload's
+    stego: torch.Tensor  # before rounding
+    revealed: torch.Tensor  # keyless reverse of the 8-bit stego
+
+
 class HidingTask:
-    def __init__(self, train: ImageBank, val: ImageBank, inn: INNConfig, payload: Payload, patch: int = 64,
-                 batch: int = 16, weights: LossWeights | None = None, val_size: int = 128) -> None:
-        if inn.secret_channels != payload.channels:
-            raise ValueError(f"INN has {inn.secret_channels} secret channels, payload needs {payload.channels}")
+    def __init__(self, train: ImageBank, val: ImageBank, model: StegoINN | MosaicINN, payload: Payload,
+                 patch: int = 64, batch: int = 16, weights: LossWeights | None = None, val_size: int = 128) -> None:
+        if model.config.secret_channels != payload.channels:
+            raise ValueError(f"model has {model.config.secret_channels} secret channels, payload needs {payload.channels}")
         self.train_bank, self.payload, self.patch, self.batch = train, payload, patch, batch
         self.weights = weights or LossWeights()
-        self.model = StegoINN(inn)
+        self.model = model
         rng = np.random.default_rng(1234)
         self.val_covers = val.center_crops(val_size)
         self.val_secrets = payload.sample(rng, len(self.val_covers), val_size)
@@ -117,18 +124,23 @@ class HidingTask:
         secrets = self.payload.sample(rng, self.batch, self.patch)
         return covers.to(device), secrets.to(device)
 
-    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
-        cover, secret = batch
+    def hide_and_reveal(self, net: StegoINN, cover: torch.Tensor, secret: torch.Tensor) -> HidingPass:
+        """Forward, then keyless reverse of the 8-bit stego, with every loss term but the payload's."""
         w = self.weights
-        stego, z = self.model(cover, secret)
-        cover_r, secret_r = self.model.reverse(quantize_ste(stego), self.model.constant_z(stego))
-        loss = (w.stego * F.mse_loss(stego, cover) + w.z * F.mse_loss(z, torch.zeros_like(z))
-                + w.reveal * self.payload.loss(secret_r, secret) + w.cover * F.mse_loss(cover_r, cover))
+        stego, z = net(cover, secret)
+        cover_r, secret_r = net.reverse(quantize_ste(stego), net.constant_z(stego))
+        loss = w.stego * F.mse_loss(stego, cover) + w.z * F.mse_loss(z, torch.zeros_like(z)) + w.cover * F.mse_loss(cover_r, cover)
         if w.low:
             low = cover.shape[1]
             loss = loss + w.low * F.mse_loss(haar_dwt(stego)[:, :low], haar_dwt(cover)[:, :low])
+        return HidingPass(loss, stego, secret_r)
+
+    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        cover, secret = batch
+        run = self.hide_and_reveal(self.model, cover, secret)
+        loss = run.loss + self.weights.reveal * self.payload.loss(run.revealed, secret)
         with torch.no_grad():
-            metrics = {"stego_psnr": psnr(stego.detach().clamp(0, 1), cover), **self.payload.score(secret_r, secret)}
+            metrics = {"stego_psnr": psnr(run.stego.detach().clamp(0, 1), cover), **self.payload.score(run.revealed, secret)}
         return loss, metrics
 
     @torch.no_grad()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import torch
 from rich.console import Console
 
-from stegcli.nn import INNConfig
+from stegcli.nn import DenseSubnet, INNConfig, MosaicConfig, MosaicINN, StegoINN
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.hiding_task import (
     BitsPayload,
@@ -19,7 +19,8 @@ from stegcli.train.hiding_task import (
     Payload,
 )
 from stegcli.train.loop import Trainer, TrainSettings
-from stegcli.zoo import save_weights
+from stegcli.train.mosaic_task import MosaicTask, MosaicWeights
+from stegcli.zoo import load_weights_file, save_weights
 
 
 @dataclass
@@ -32,20 +33,31 @@ class Architecture:
 
 
 def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
-           console: Console | None) -> Trainer:
+           console: Console | None, before_fit: Callable[[], None] | None = None) -> Trainer:
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()
+    if before_fit is not None:
+        before_fit()
     trainer.fit()
     return trainer
 
 
+def is_fresh(module: torch.nn.Module) -> bool:
+    """True while every coupling subnet still has its zero output layer (never trained: the identity)."""
+    return all(not torch.any(net.out.weight) for net in module.modules() if isinstance(net, DenseSubnet))
+
+
+def _banks(data: Path, arch: Architecture) -> tuple[ImageBank, ImageBank]:
+    """Image banks of the fixed train/validation split."""
+    return ImageBank(list_images(data, "train"), arch.patch), ImageBank(list_images(data, "val"), arch.val_size)
+
+
 def _hiding_task(data: Path, arch: Architecture, secret_channels: int, payload_for: Callable[[ImageBank], Payload],
                  weights: LossWeights | None) -> HidingTask:
-    """Image banks of the fixed split, an INN of the given width, and the payload drawn from the train bank."""
-    train = ImageBank(list_images(data, "train"), arch.patch)
-    val = ImageBank(list_images(data, "val"), arch.val_size)
-    inn = INNConfig(secret_channels=secret_channels, blocks=arch.blocks, growth=arch.growth)
+    """A stego INN of the given width and the payload drawn from the train bank."""
+    train, val = _banks(data, arch)
+    inn = StegoINN(INNConfig(secret_channels=secret_channels, blocks=arch.blocks, growth=arch.growth))
     return HidingTask(train, val, inn, payload_for(train), arch.patch, arch.batch, weights, arch.val_size)
 
 
@@ -65,16 +77,50 @@ def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, 
     return _train(task, run_dir, settings, device, resume, console)
 
 
+def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, device: torch.device,
+                 arch: Architecture | None = None, weights: MosaicWeights | None = None, resume: bool = False,
+                 console: Console | None = None, stage: str = "joint", init_hide: Path | None = None) -> Trainer:
+    """Train a ``mosaic-<grid*grid>`` model (stage ``rescale``: the IIR alone; ``joint``: everything).
+
+    ``init_hide`` starts the hiding half from an ``isn-1`` weights file of the same width (the
+    seed's separate warm-up of the hiding network, which ``isn-1`` already is); it only fills a
+    hiding half that never trained, so it is safe to repeat on later resumes.
+    """
+    arch = arch or Architecture()
+    config = MosaicConfig(grid, rescale_blocks=arch.blocks, rescale_growth=arch.growth,
+                          hide_blocks=arch.blocks, hide_growth=arch.growth)
+    arch = replace(arch, val_size=arch.val_size - arch.val_size % config.stride)  # whole tiles and wavelet blocks
+    train, val = _banks(data, arch)
+    model = MosaicINN(config)
+
+    def warm_start_hide() -> None:  # after a resume, and only into a hiding half that never trained
+        if init_hide is None or not is_fresh(model.hide):
+            return
+        hide, _ = load_weights_file(init_hide, expected_name="isn-1")
+        if hide.config != config.hide:
+            raise ValueError(f"{init_hide}: {hide.config} does not match the mosaic's hiding network {config.hide}")
+        model.hide.load_state_dict(hide.state_dict())
+        if console is not None:
+            console.print(f"hiding half initialised from {init_hide}")
+
+    task = MosaicTask(train, val, model, ImagesPayload(config.secrets, train), arch.patch, arch.batch, weights,
+                      arch.val_size, stage)
+    return _train(task, run_dir, settings, device, resume, console, warm_start_hide)
+
+
 def export(trainer: Trainer, out: Path, metrics: dict | None = None) -> str:
     """Write the trained model with config, recipe and metrics; returns the model name."""
     task: HidingTask = trainer.task  # type: ignore[assignment]
     recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s)}
-    config: dict = {"inn": task.model.config.to_dict()}
-    if isinstance(task.payload, BitsPayload):
+    model = task.model
+    if isinstance(model, MosaicINN):
+        name, kind = f"mosaic-{model.config.secrets}", "mosaic"
+        config: dict = {"mosaic": model.config.to_dict(), "secrets": model.config.secrets}
+    elif isinstance(task.payload, BitsPayload):
         name, kind = f"bits-{task.payload.bpp}", "bits"
-        config["bpp"] = task.payload.bpp
+        config = {"inn": model.config.to_dict(), "bpp": task.payload.bpp}
     else:
         name, kind = f"isn-{task.payload.count}", "isn"
-        config["secrets"] = task.payload.count
-    save_weights(out, task.model, name=name, kind=kind, config=config, recipe=recipe, metrics=metrics or {})
+        config = {"inn": model.config.to_dict(), "secrets": task.payload.count}
+    save_weights(out, model, name=name, kind=kind, config=config, recipe=recipe, metrics=metrics or {})
     return name
