@@ -49,3 +49,12 @@ def message_file(tmp_path) -> Path:
     path = tmp_path / "message.bin"
     path.write_bytes(np.random.default_rng(5).integers(0, 256, 300, dtype=np.uint8).tobytes())
     return path
+
+
+@pytest.fixture(scope="session")
+def photo_dir(tmp_path_factory) -> Path:
+    """A stand-in for the training photographs: 40 small synthetic images."""
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(40):
+        Image.fromarray(smooth_image(50, 60, seed=i)).save(folder / f"img-{i:03d}.png")
+    return folder

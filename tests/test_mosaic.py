@@ -9,7 +9,15 @@ from PIL import Image
 from stegcli.errors import UsageError
 from stegcli.evaluate import png_roundtrip
 from stegcli.images import ImageCodec
-from stegcli.nn import RescaleConfig, RescaleINN, block_dct, block_idct, haar_dwt, splice, split
+from stegcli.nn import (
+    RescaleConfig,
+    RescaleINN,
+    block_dct,
+    block_idct,
+    haar_dwt,
+    splice,
+    split,
+)
 
 
 @pytest.mark.parametrize("grid", [2, 3, 4])
@@ -132,14 +140,6 @@ def test_cli_model_option_and_zero_padded_names(tiny_weights, tmp_path):
 
 
 # -- training ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def photo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    for i in range(30):
-        Image.fromarray(smooth_image(50, 60, seed=i)).save(folder / f"img-{i:03d}.png")
-    return folder
-
-
 @pytest.mark.parametrize("stage", ["rescale", "joint"])
 def test_every_parameter_of_the_trained_halves_gets_a_gradient(photo_dir, stage):
     from stegcli.train.data import ImageBank, list_images

@@ -1,10 +1,8 @@
 import json
 
 import numpy as np
-import pytest
 import torch
 from helpers import smooth_image
-from PIL import Image
 
 from stegcli.bits import BitsCodec
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
@@ -12,14 +10,6 @@ from stegcli.train.data import is_validation, list_images
 from stegcli.train.loop import TrainSettings
 from stegcli.train.recipes import Architecture, export, train_bits, train_isn
 from stegcli.zoo import load_weights_file
-
-
-@pytest.fixture(scope="module")
-def photo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    for i in range(40):
-        Image.fromarray(smooth_image(48, 56, seed=i)).save(folder / f"img-{i:03d}.png")
-    return folder
 
 
 def test_split_is_fixed_and_disjoint(photo_dir):

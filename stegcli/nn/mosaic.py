@@ -11,13 +11,14 @@ needs. Without the key both are the constant zero the training pushes them to.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from stegcli.nn.config import ArchConfig
 from stegcli.nn.rescale import RescaleConfig, RescaleINN
-from stegcli.nn.stego_inn import INNConfig, StegoINN, config_from_dict
+from stegcli.nn.stego_inn import INNConfig, StegoINN
 
 
 def splice(tiles: torch.Tensor, grid: int) -> torch.Tensor:
@@ -35,20 +36,13 @@ def split(mosaic: torch.Tensor, grid: int) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class MosaicConfig:
+class MosaicConfig(ArchConfig):
     grid: int
     rescale_blocks: int = 4
     rescale_growth: int = 16
     hide_blocks: int = 4
     hide_growth: int = 16
     clamp: float = 2.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "MosaicConfig":
-        return config_from_dict(cls, data)
 
     @property
     def secrets(self) -> int:

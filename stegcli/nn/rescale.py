@@ -11,13 +11,14 @@ small image and a constant.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache, partial
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
 from stegcli.nn.subnets import DenseSubnet
 
@@ -52,14 +53,11 @@ def block_idct(y: torch.Tensor, factor: int) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class RescaleConfig:
+class RescaleConfig(ArchConfig):
     factor: int
     blocks: int = 4
     growth: int = 16
     clamp: float = 2.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class RescaleINN(nn.Module):

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
 
 import torch
 from torch import nn
 
+from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
 from stegcli.nn.subnets import DenseSubnet
 from stegcli.nn.wavelet import haar_dwt, haar_iwt
 
-ConfigT = TypeVar("ConfigT")
-
-
-def config_from_dict(cls: type[ConfigT], data: dict) -> ConfigT:
-    """Rebuild an architecture dataclass from weight metadata, refusing keys it does not know."""
-    unknown = set(data) - set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
-    if unknown:
-        raise ValueError(f"unknown {cls.__name__} keys: {sorted(unknown)}")
-    return cls(**data)
-
 
 @dataclass(frozen=True)
-class INNConfig:
+class INNConfig(ArchConfig):
     """Architecture of a :class:`StegoINN`; stored verbatim in weight metadata."""
 
     secret_channels: int
@@ -33,13 +23,6 @@ class INNConfig:
     blocks: int = 8
     growth: int = 32
     clamp: float = 2.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "INNConfig":
-        return config_from_dict(cls, data)
 
     @property
     def z_channels(self) -> int:
