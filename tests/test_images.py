@@ -149,3 +149,13 @@ def test_eval_crops_never_hide_a_photograph_in_itself(tmp_path):
     for k, cover in enumerate(covers):
         sources = {int(s[0, 0, 0]) for s in secrets[k * n : (k + 1) * n]}
         assert len(sources) == n and int(cover[0, 0, 0]) not in sources
+
+
+def test_cli_reveal_refuses_the_key_of_another_stego(tiny_weights, tmp_path, pictures):
+    cover, secrets = pictures
+    for name in ("one", "two"):
+        r = run_steg(["hide", cover, secrets[0] if name == "one" else secrets[1], "-o", str(tmp_path / f"{name}.png"),
+                      "--key-out", str(tmp_path / f"{name}.npy")])
+        assert r.code == 0, r.stderr
+    r = run_steg(["reveal", str(tmp_path / "one.png"), "--key", str(tmp_path / "two.npy"), "-o", str(tmp_path / "r.png")])
+    assert r.code == 5 and "different stego" in r.stderr and not (tmp_path / "r.png").exists()
