@@ -1,7 +1,7 @@
 """The ``steg`` command: a thin Typer layer over the stegcli API.
 
 Each command lives in a module by topic (``bits_commands``, ``image_commands``,
-``info_commands``, ``train_commands``) and only parses, delegates and reports.
+``attack_commands``, ``info_commands``, ``train_commands``) and only parses, delegates and reports.
 Library errors (:class:`StegError`) become one line on stderr and their exit
 code here, in :func:`main`.
 """
@@ -14,7 +14,13 @@ from typing import Annotated
 import typer
 
 from stegcli import __version__
-from stegcli.cli import bits_commands, image_commands, info_commands, train_commands
+from stegcli.cli import (
+    attack_commands,
+    bits_commands,
+    image_commands,
+    info_commands,
+    train_commands,
+)
 from stegcli.errors import EXIT_CODES, StegError
 
 app = typer.Typer(
@@ -36,6 +42,7 @@ for _name, _fn in (("embed", bits_commands.embed_bits_command), ("extract", bits
     bits_app.command(_name)(_fn)
 app.command("hide")(image_commands.hide_command)
 app.command("reveal")(image_commands.reveal_command)
+app.command("attack")(attack_commands.attack_command)
 app.command("models")(info_commands.models_command)
 app.command("demo")(info_commands.demo_command)
 app.command("eval")(info_commands.eval_command)
