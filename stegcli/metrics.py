@@ -27,22 +27,26 @@ def psnr_y(a: np.ndarray, b: np.ndarray) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
-def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+def _gaussian_1d(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     coords = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
     g = torch.exp(-(coords**2) / (2 * sigma**2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :])[None, None]
+    return g / g.sum()
+
+
+def _blur(x: torch.Tensor) -> torch.Tensor:
+    """The 11x11 Gaussian window as two 1-D passes (the window is separable): same values, 5x fewer operations."""
+    g = _gaussian_1d()
+    return F.conv2d(F.conv2d(x, g[None, None, :, None]), g[None, None, None, :])
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM (Wang et al. 2004; 11x11 Gaussian, sigma 1.5) over the RGB channels."""
     x = torch.from_numpy(a.astype(np.float64)).permute(2, 0, 1)[:, None]
     y = torch.from_numpy(b.astype(np.float64)).permute(2, 0, 1)[:, None]
-    win = _gaussian_window()
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mu_x, mu_y = F.conv2d(x, win), F.conv2d(y, win)
-    var_x = F.conv2d(x * x, win) - mu_x**2
-    var_y = F.conv2d(y * y, win) - mu_y**2
-    cov = F.conv2d(x * y, win) - mu_x * mu_y
+    mu_x, mu_y = _blur(x), _blur(y)
+    var_x = _blur(x * x) - mu_x**2
+    var_y = _blur(y * y) - mu_y**2
+    cov = _blur(x * y) - mu_x * mu_y
     s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return float(s.mean())
