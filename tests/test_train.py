@@ -3,6 +3,7 @@ import json
 import numpy as np
 import torch
 from helpers import smooth_image
+from PIL import Image
 
 from stegcli.bits import BitsCodec
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
@@ -95,3 +96,28 @@ def test_train_isn_two_secrets_and_export(photo_dir, tmp_path):
     model, meta = load_weights_file(out, expected_name="isn-2")
     assert meta["config"]["secrets"] == 2 and model.config.secret_channels == 6
     assert meta["recipe"]["payload"] == "images"
+
+
+def test_training_continues_from_a_shipped_weights_file(tmp_path):
+    from helpers import run_steg, write_tiny_isn_weights
+
+    photo_dir = tmp_path / "photos"  # the command validates on 128x128 crops
+    photo_dir.mkdir()
+    for i in range(12):
+        Image.fromarray(smooth_image(130, 130, seed=i)).save(photo_dir / f"img-{i:02d}.png")
+
+    shipped = write_tiny_isn_weights(tmp_path, 2, seed=7)  # 2 blocks x growth 8
+    args = ["train", "isn", "--data", str(photo_dir), "-n", "2", "--steps", "1", "--batch", "1", "--patch", "32",
+            "--blocks", "2", "--growth", "8", "--lr", "1e-9", "--device", "cpu", "--run", str(tmp_path / "run"),
+            "--init", str(shipped), "--export", str(tmp_path / "out.safetensors")]
+    r = run_steg(args)
+    assert r.code == 0, r.stderr
+    start, _ = load_weights_file(shipped)
+    trained, _ = load_weights_file(tmp_path / "out.safetensors")
+    assert all(torch.allclose(a, b, atol=1e-3) for a, b in zip(start.state_dict().values(), trained.state_dict().values()))
+    mismatch = run_steg(["train", "isn", "--data", str(photo_dir), "-n", "2", "--steps", "1", "--batch", "1", "--patch", "32",
+                         "--blocks", "3", "--growth", "8", "--device", "cpu", "--run", str(tmp_path / "run3"),
+                         "--init", str(shipped)])
+    assert mismatch.code == 6 and "does not match" in mismatch.stderr
+    missing = run_steg(["train", "isn", "--data", str(photo_dir), "--init", str(tmp_path / "nope.safetensors")])
+    assert missing.code == 2 and "--init" in missing.stderr

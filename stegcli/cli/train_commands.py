@@ -26,11 +26,12 @@ RevealWeight = Annotated[float, typer.Option("--reveal-weight", help="Weight of 
 Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")]
 Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
 Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
+Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; ignored once the run has trained.")]
 
 
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
-                  threads: int, device: str, data: Path, **extra) -> None:
+                  threads: int, device: str, data: Path, init: Optional[Path], **extra) -> None:
     import torch
 
     from stegcli.train.loop import TrainSettings
@@ -41,8 +42,11 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
         torch.set_num_threads(threads)
     if not data.is_dir():
         raise UsageError(f"--data {data} is not a folder")
+    for option, path in (("--init", init), ("--init-hide", extra.get("init_hide"))):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{option} {path} is not a file")
     trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every),
-                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, **extra)
+                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
     if export is not None:
         export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
         console.print(f"exported {export}")
@@ -54,7 +58,7 @@ def train_bits_command(
     run: Run = None, steps: Steps = 2000, lr: Lr = 5e-4, decay_every: DecayEvery = 1200, batch: Batch = 16,
     patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
-    device: Device = "auto",
+    device: Device = "auto", init: Init = None,
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
     from stegcli.train.hiding_task import LossWeights
@@ -62,7 +66,7 @@ def train_bits_command(
 
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data)
+                  weights, resume, export, threads, device, data, init)
 
 
 def train_isn_command(
@@ -71,7 +75,7 @@ def train_isn_command(
     run: Run = None, steps: Steps = 20000, lr: Lr = 10 ** -3.5, decay_every: DecayEvery = 8000, batch: Batch = 8,
     patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
     low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
-    threads: Threads = 0, device: Device = "auto",
+    threads: Threads = 0, device: Device = "auto", init: Init = None,
 ) -> None:
     """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
     from stegcli.train.hiding_task import LossWeights
@@ -79,7 +83,7 @@ def train_isn_command(
 
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data)
+                  weights, resume, export, threads, device, data, init)
 
 
 def train_mosaic_command(
@@ -92,7 +96,7 @@ def train_mosaic_command(
     low_weight: LowWeight = 16.0, reveal_weight: RevealWeight = 1.0,
     tiles_weight: Annotated[float, typer.Option("--tiles-weight", help="Weight of L2(tiles, bicubic downscale).")] = 4.0,
     mosaic_weight: Annotated[float, typer.Option("--mosaic-weight", help="Weight of L2(revealed mosaic, mosaic).")] = 5.0,
-    resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto",
+    resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
 ) -> None:
     """Train a mosaic-N model (InvMIHNet); run --stage rescale first, then --stage joint --resume."""
     from stegcli.train.mosaic_task import STAGES, MosaicWeights
@@ -100,9 +104,7 @@ def train_mosaic_command(
 
     if stage not in STAGES:
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}")
-    if init_hide is not None and not init_hide.is_file():
-        raise UsageError(f"--init-hide {init_hide} is not a file")
     weights = MosaicWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight, tiles=tiles_weight,
                             mosaic=mosaic_weight)
     _run_training(train_mosaic, grid, f"mosaic-{grid * grid}", run, steps, lr, decay_every, batch, patch, blocks,
-                  growth, weights, resume, export, threads, device, data, stage=stage, init_hide=init_hide)
+                  growth, weights, resume, export, threads, device, data, init, stage=stage, init_hide=init_hide)

@@ -9,6 +9,7 @@ from typing import Callable
 import torch
 from rich.console import Console
 
+from stegcli.errors import ModelError
 from stegcli.nn import DenseSubnet, INNConfig, MosaicConfig, MosaicINN, StegoINN
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.hiding_task import (
@@ -33,14 +34,32 @@ class Architecture:
 
 
 def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
-           console: Console | None, before_fit: Callable[[], None] | None = None) -> Trainer:
+           console: Console | None, init: Path | None = None, before_fit: Callable[[], None] | None = None) -> Trainer:
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()
+    if init is not None:
+        warm_start(task.model, init, console)
     if before_fit is not None:
         before_fit()
     trainer.fit()
     return trainer
+
+
+def warm_start(model: torch.nn.Module, path: Path, console: Console | None = None) -> bool:
+    """Load a weights file into a network that never trained (so later resumes keep their progress).
+
+    This is how training continues from shipped weights: ``--init weights/isn-4.safetensors``.
+    """
+    if not is_fresh(model):
+        return False
+    source, _ = load_weights_file(path, expected_name=None)
+    if source.config != model.config:
+        raise ModelError(f"{path}: architecture {source.config} does not match {model.config}")
+    model.load_state_dict(source.state_dict())
+    if console is not None:
+        console.print(f"initialised from {path}")
+    return True
 
 
 def is_fresh(module: torch.nn.Module) -> bool:
@@ -63,23 +82,24 @@ def _hiding_task(data: Path, arch: Architecture, secret_channels: int, payload_f
 
 def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
-               console: Console | None = None) -> Trainer:
-    """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``."""
+               console: Console | None = None, init: Path | None = None) -> Trainer:
+    """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``; ``init`` starts from a weights file."""
     task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp), weights)
-    return _train(task, run_dir, settings, device, resume, console)
+    return _train(task, run_dir, settings, device, resume, console, init)
 
 
 def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
               arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
-              console: Console | None = None) -> Trainer:
+              console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train an ``isn-<secrets>`` model: covers and secrets drawn independently from the training split."""
     task = _hiding_task(data, arch or Architecture(), 3 * secrets, lambda bank: ImagesPayload(secrets, bank), weights)
-    return _train(task, run_dir, settings, device, resume, console)
+    return _train(task, run_dir, settings, device, resume, console, init)
 
 
 def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                  arch: Architecture | None = None, weights: MosaicWeights | None = None, resume: bool = False,
-                 console: Console | None = None, stage: str = "joint", init_hide: Path | None = None) -> Trainer:
+                 console: Console | None = None, init: Path | None = None, stage: str = "joint",
+                 init_hide: Path | None = None) -> Trainer:
     """Train a ``mosaic-<grid*grid>`` model (stage ``rescale``: the IIR alone; ``joint``: everything).
 
     ``init_hide`` starts the hiding half from an ``isn-1`` weights file of the same width (the
@@ -93,19 +113,13 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
     train, val = _banks(data, arch)
     model = MosaicINN(config)
 
-    def warm_start_hide() -> None:  # after a resume, and only into a hiding half that never trained
-        if init_hide is None or not is_fresh(model.hide):
-            return
-        hide, _ = load_weights_file(init_hide, expected_name="isn-1")
-        if hide.config != config.hide:
-            raise ValueError(f"{init_hide}: {hide.config} does not match the mosaic's hiding network {config.hide}")
-        model.hide.load_state_dict(hide.state_dict())
-        if console is not None:
-            console.print(f"hiding half initialised from {init_hide}")
+    def warm_start_hide() -> None:
+        if init_hide is not None:
+            warm_start(model.hide, init_hide, console)
 
     task = MosaicTask(train, val, model, ImagesPayload(config.secrets, train), arch.patch, arch.batch, weights,
                       arch.val_size, stage)
-    return _train(task, run_dir, settings, device, resume, console, warm_start_hide)
+    return _train(task, run_dir, settings, device, resume, console, init, warm_start_hide)
 
 
 def export(trainer: Trainer, out: Path, metrics: dict | None = None) -> str:
