@@ -34,14 +34,14 @@ class Architecture:
 
 
 def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
-           console: Console | None, init: Path | None = None, before_fit: Callable[[], None] | None = None) -> Trainer:
+           console: Console | None, warm_starts: list[tuple[torch.nn.Module, Path | None]] = ()) -> Trainer:
+    """Resume if asked, then fill each (network, weights file) pair that never trained, then fit."""
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()
-    if init is not None:
-        warm_start(task.model, init, console)
-    if before_fit is not None:
-        before_fit()
+    for module, path in warm_starts:
+        if path is not None:
+            warm_start(module, path, console)
     trainer.fit()
     return trainer
 
@@ -85,7 +85,7 @@ def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, dev
                console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``; ``init`` starts from a weights file."""
     task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp), weights)
-    return _train(task, run_dir, settings, device, resume, console, init)
+    return _train(task, run_dir, settings, device, resume, console, [(task.model, init)])
 
 
 def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -93,7 +93,7 @@ def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, 
               console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train an ``isn-<secrets>`` model: covers and secrets drawn independently from the training split."""
     task = _hiding_task(data, arch or Architecture(), 3 * secrets, lambda bank: ImagesPayload(secrets, bank), weights)
-    return _train(task, run_dir, settings, device, resume, console, init)
+    return _train(task, run_dir, settings, device, resume, console, [(task.model, init)])
 
 
 def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -112,14 +112,9 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
     arch = replace(arch, val_size=arch.val_size - arch.val_size % config.stride)  # whole tiles and wavelet blocks
     train, val = _banks(data, arch)
     model = MosaicINN(config)
-
-    def warm_start_hide() -> None:
-        if init_hide is not None:
-            warm_start(model.hide, init_hide, console)
-
     task = MosaicTask(train, val, model, ImagesPayload(config.secrets, train), arch.patch, arch.batch, weights,
                       arch.val_size, stage)
-    return _train(task, run_dir, settings, device, resume, console, init, warm_start_hide)
+    return _train(task, run_dir, settings, device, resume, console, [(model, init), (model.hide, init_hide)])
 
 
 def export(trainer: Trainer, out: Path, metrics: dict | None = None) -> str:
