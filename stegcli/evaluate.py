@@ -1,6 +1,8 @@
 """Measured quality of a model on a folder of images (``steg eval``).
 
-Every number goes through a real PNG encode/decode, so it is what users get.
+Every number goes through a real PNG encode/decode, so it is what users get;
+``--attacks`` adds real distortions (Pillow JPEG, noise, blur, resampling,
+cropping) between the saved stego and the reveal.
 """
 
 from __future__ import annotations
@@ -8,10 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
+from stegcli import attacks
 from stegcli.bits import BitsCodec, message_or_none
+from stegcli.errors import UsageError
 from stegcli.imageio import decode_image, encode_png
 from stegcli.images import ImageCodec
 from stegcli.metrics import psnr, psnr_y, ssim
@@ -121,4 +126,61 @@ def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[n
         "pairs": len(covers),
         "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
         **{key: Summary.of(vals).__dict__ for key, vals in values.items()},
+    }
+
+
+def _resized_back(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    return image if image.shape[:2] == (height, width) else attacks.resize(image, height, width)
+
+
+# name -> attack of ``steg eval --attacks``; the receiver gets the image back at the stego's size
+EVAL_ATTACKS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
+    "none": lambda im, seed: im,
+    "jpeg90": lambda im, seed: attacks.jpeg(im, 90),
+    "jpeg75": lambda im, seed: attacks.jpeg(im, 75),
+    "jpeg50": lambda im, seed: attacks.jpeg(im, 50),
+    "noise0.03": lambda im, seed: attacks.gaussian_noise(im, 0.03, seed),
+    "blur1.0": lambda im, seed: attacks.gaussian_blur(im, 1.0),
+    "scale0.5": lambda im, seed: _resized_back(attacks.rescale(im, 0.5), *im.shape[:2]),
+    "scale1.5": lambda im, seed: _resized_back(attacks.rescale(im, 1.5), *im.shape[:2]),
+    "crop0.9": lambda im, seed: _resized_back(attacks.center_crop(im, 0.9), *im.shape[:2]),
+}
+
+
+def parse_attacks(text: str) -> list[str]:
+    """``all`` or a comma-separated list of :data:`EVAL_ATTACKS` names."""
+    names = list(EVAL_ATTACKS) if text == "all" else [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in EVAL_ATTACKS]
+    if unknown or not names:
+        raise UsageError(f"--attacks {text!r}: use 'all' or names from {', '.join(EVAL_ATTACKS)}")
+    return names
+
+
+def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list[np.ndarray]], np.ndarray],
+                     reveal: Callable[[np.ndarray], list[np.ndarray]], covers: list[np.ndarray],
+                     secrets: list[np.ndarray], attack_names: list[str]) -> dict:
+    """Hide, save as PNG, attack with real codecs and resampling, reveal without a key; one row per attack.
+
+    ``stego_*`` compares the PNG stego with its cover (the same in every row);
+    ``revealed_*`` compares what reveal returns after the attack with the hidden images.
+    """
+    if len(secrets) < per_cover * len(covers):
+        raise ValueError(f"{len(covers)} covers need {per_cover * len(covers)} secrets, got {len(secrets)}")
+    rows: dict[str, dict[str, list[float]]] = {a: {} for a in attack_names}
+    for k, cover in enumerate(covers):
+        hidden = secrets[k * per_cover : (k + 1) * per_cover]
+        stego = png_roundtrip(hide(cover, hidden))
+        stego_q = {"stego_psnr": [psnr(stego, cover)], "stego_ssim": [ssim(stego, cover)]}
+        for attack in attack_names:
+            revealed = reveal(png_roundtrip(EVAL_ATTACKS[attack](stego, k)))
+            pairs = list(zip(revealed, hidden, strict=True))
+            values = {**stego_q, "revealed_psnr": [psnr(a, b) for a, b in pairs],
+                      "revealed_ssim": [ssim(a, b) for a, b in pairs]}
+            for key, vals in values.items():
+                rows[attack].setdefault(key, []).extend(vals)
+    return {
+        "model": name,
+        "pairs": len(covers),
+        "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
+        "attacks": {a: {key: Summary.of(vals).__dict__ for key, vals in r.items()} for a, r in rows.items()},
     }

@@ -5,7 +5,8 @@ needed to rebuild and judge the model without other files:
 
 ``stegcli.format``  format version of this layout (``FORMAT_VERSION``)
 ``name``, ``kind``   model name and family (``bits``, ``isn``, ...)
-``config``           JSON: architecture (``inn``: :class:`INNConfig` or ``mosaic``: :class:`MosaicConfig`)
+``config``           JSON: architecture (``inn``: :class:`INNConfig`, ``mosaic``: :class:`MosaicConfig`
+                     or ``robust``: :class:`RobustConfig`)
                      and family options
 ``recipe``           JSON: a summary of how it was trained
 ``metrics``          JSON: validation metrics measured after export
@@ -25,11 +26,18 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from stegcli.errors import ModelError, UsageError
-from stegcli.nn import INNConfig, MosaicConfig, MosaicINN, StegoINN
+from stegcli.nn import (
+    INNConfig,
+    MosaicConfig,
+    MosaicINN,
+    RobustConfig,
+    RobustNet,
+    StegoINN,
+)
 
-HidingNet = StegoINN | MosaicINN
+HidingNet = StegoINN | MosaicINN | RobustNet
 # config key -> (architecture dataclass, network): the one place that maps metadata to a network
-ARCHITECTURES = {"inn": (INNConfig, StegoINN), "mosaic": (MosaicConfig, MosaicINN)}
+ARCHITECTURES = {"inn": (INNConfig, StegoINN), "mosaic": (MosaicConfig, MosaicINN), "robust": (RobustConfig, RobustNet)}
 
 FORMAT_VERSION = "1"
 WEIGHTS_ENV = "STEGCLI_WEIGHTS"
@@ -66,6 +74,8 @@ for _n in range(1, 6):
 for _grid in (2, 3, 4):
     register_model(f"mosaic-{_grid * _grid}", "mosaic",
                    f"up to {_grid * _grid} secret images as one {_grid}x{_grid} mosaic (InvMIHNet)")
+for _n in range(1, 4):
+    register_model(f"robust-{_n}", "robust", f"{_n} secret image(s) that survive JPEG, noise, blur, rescaling and cropping")
 
 
 Kinds = str | tuple[str, ...] | None  # one family, several, or any

@@ -13,6 +13,7 @@ from helpers import (  # noqa: E402
     write_tiny_bits_weights,
     write_tiny_isn_weights,
     write_tiny_mosaic_weights,
+    write_tiny_robust_weights,
 )
 
 torch.set_num_threads(2)
@@ -27,12 +28,14 @@ def tiny_weights_dir(tmp_path_factory) -> Path:
         write_tiny_isn_weights(folder, secrets, seed=10 + secrets)
     for grid in (2, 3):
         write_tiny_mosaic_weights(folder, grid, seed=20 + grid)
+    for secrets in (1, 2):
+        write_tiny_robust_weights(folder, secrets, seed=30 + secrets)
     return folder
 
 
 @pytest.fixture
 def tiny_weights(tiny_weights_dir, monkeypatch) -> Path:
-    """Point stegcli at tiny random bits-1/2/3, isn-1/2/3 and mosaic-4/9 models for the duration of a test."""
+    """Point stegcli at tiny random bits-1/2/3, isn-1/2/3, mosaic-4/9 and robust-1/2 models for the duration of a test."""
     monkeypatch.setenv("STEGCLI_WEIGHTS", str(tiny_weights_dir))
     return tiny_weights_dir
 

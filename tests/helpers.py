@@ -104,3 +104,23 @@ def write_tiny_mosaic_weights(folder: Path, grid: int, seed: int = 0) -> Path:
                  config={"mosaic": model.config.to_dict(), "secrets": grid * grid}, recipe={"test": True}, metrics={},
                  half=False)
     return path
+
+
+def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.05):
+    """A small random robust network whose stego differs from its cover."""
+    from stegcli.nn import RobustConfig, RobustNet
+
+    torch.manual_seed(seed)
+    model = RobustNet(RobustConfig(secrets, width=4, levels=3))
+    with torch.no_grad():
+        model.embed.out.weight.normal_(0, scale)
+    return model.eval()
+
+
+def write_tiny_robust_weights(folder: Path, secrets: int, seed: int = 0) -> Path:
+    model = tiny_robust(secrets, seed=seed)
+    path = folder / f"robust-{secrets}.safetensors"
+    save_weights(path, model, name=f"robust-{secrets}", kind="robust",
+                 config={"robust": model.config.to_dict(), "secrets": secrets}, recipe={"test": True}, metrics={},
+                 half=False)
+    return path

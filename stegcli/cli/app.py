@@ -49,6 +49,7 @@ app.command("eval")(info_commands.eval_command)
 train_app.command("bits")(train_commands.train_bits_command)
 train_app.command("isn")(train_commands.train_isn_command)
 train_app.command("mosaic")(train_commands.train_mosaic_command)
+train_app.command("robust")(train_commands.train_robust_command)
 
 
 def _version(value: bool) -> None:

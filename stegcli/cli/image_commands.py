@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from stegcli.cli.common import (
@@ -23,6 +24,7 @@ from stegcli.cli.common import (
     write_output,
     write_stego,
 )
+from stegcli.attacks import JPEG_SUFFIXES
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
 from stegcli.imageio import read_image
@@ -37,22 +39,45 @@ def numbered_outputs(output: str, count: int) -> list[str]:
     return [str(path.with_name(f"{path.stem}-{i:0{width}d}{path.suffix}")) for i in range(1, count + 1)]
 
 
+Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N): survives JPEG, noise, blur, rescaling and cropping; no key.")]
+
+
+def _is_robust(robust: bool, model: Optional[str]) -> bool:
+    """--robust, or a --model that is a robust one; --robust with another family is refused."""
+    from stegcli.zoo import get_spec
+
+    kind = get_spec(model).kind if model else None
+    if robust and kind not in (None, "robust"):
+        raise UsageError(f"--robust needs a robust model (robust-1..3), not {model}")
+    return robust or kind == "robust"
+
+
 def hide_command(
     cover: Annotated[str, typer.Argument(help="Cover image ('-' for stdin).")],
-    secrets: Annotated[list[str], typer.Argument(help="1 to 16 secret images.")],
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Stego image (lossless format); '-' or omitted: stdout (PNG).")] = None,
+    secrets: Annotated[list[str], typer.Argument(help="1 to 16 secret images (1 to 3 with --robust).")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Stego image (lossless format; .jpg too with --robust); '-' or omitted: stdout (PNG).")] = None,
     key_out: Annotated[Optional[str], typer.Option("--key-out", help="Write the key (.npy) for near-lossless reveal.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: isn-N for N <= 5 secrets, else mosaic-9/mosaic-16.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: isn-N for N <= 5 secrets, else mosaic-9/mosaic-16; robust-N with --robust.")] = None,
+    robust: Robust = False,
+    quality: Annotated[Optional[int], typer.Option("--quality", help="JPEG quality of a robust .jpg stego (default 90).")] = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """Hide 1 to 16 images in a cover image."""
-    from stegcli.images import ImageCodec, model_for
-
+    """Hide 1 to 16 images in a cover image (1 to 3 that survive JPEG and more with --robust)."""
     setup(quiet)
     if sum(1 for s in [cover, *secrets] if s == STDIO) > 1:
         raise UsageError("only one input can come from stdin")
+    if _is_robust(robust, model):
+        _hide_robust(cover, secrets, output, key_out, model, quality, device, force)
+        return
+    from stegcli.images import ImageCodec, model_for
+
+    if output is not None and Path(output).suffix.lower() in JPEG_SUFFIXES:
+        raise UsageError(f"{output}: JPEG would destroy what {model or model_for(len(secrets))} hides; "
+                         "write .png, or use --robust (robust-1..3 survive JPEG)")
+    if quality is not None:
+        raise UsageError("--quality is for robust JPEG stego images (--robust -o stego.jpg)")
     name = model or model_for(len(secrets))
     check_stego_outputs(output, key_out, [cover, *secrets], force)
     codec = ImageCodec.from_name(name, resolve_device(device))
@@ -63,25 +88,52 @@ def hide_command(
     notice(f"hid {len(secrets)} image(s) with {codec.name}")
 
 
+def _hide_robust(cover: str, secrets: list[str], output: Optional[str], key_out: Optional[str], model: Optional[str],
+                 quality: Optional[int], device: str, force: bool) -> None:
+    from stegcli.robust import RobustCodec, encode_stego, robust_model_for
+
+    if key_out is not None:
+        raise UsageError("robust models have no key: everything is in the stego image (drop --key-out)")
+    name = model or robust_model_for(len(secrets))
+    check_output(output, [cover, *secrets], force)
+    refuse_binary_to_terminal(output, "an image")
+    dest = output or STDIO
+    encode_stego(np.zeros((16, 16, 3), np.uint8), dest, quality)  # refuses a bad format or quality before any work
+    codec = RobustCodec.from_name(name, resolve_device(device))
+    codec.check_count(len(secrets), f"{len(secrets)} secret image(s)")
+    stego = codec.hide(read_image(cover, "cover"), [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])
+    write_output(output, encode_stego(stego, dest, quality))
+    notice(f"hid {len(secrets)} image(s) with {codec.name}")
+
+
 def reveal_command(
     stego: Annotated[str, typer.Argument(help="Stego image ('-' for stdin).")],
     secrets: Annotated[Optional[int], typer.Option("--secrets", "-n", min=1, help="How many images are hidden (and written).")] = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="revealed.png -> revealed-1.png ... for several; omitted: stdout (1 secret).")] = None,
     key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
+    robust: Robust = False,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """Reveal the hidden images: keyless from the stego alone, near-lossless with --key."""
+    """Reveal the hidden images: keyless from the stego alone, near-lossless with --key; --robust for robust stegos."""
     from stegcli.images import ImageCodec, model_for
 
     setup(quiet)
+    is_robust = _is_robust(robust, model)
+    if is_robust and key is not None:
+        raise UsageError("robust models have no key; reveal --robust works from the stego alone")
     image, stego_key = read_stego_and_key(stego, key)
-    name = model or (stego_key.model if stego_key else None) or (model_for(secrets) if secrets else None)
-    if name is None:
-        raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
-    codec = ImageCodec.from_name(name, resolve_device(device))
+    if is_robust:
+        from stegcli.robust import RobustCodec, robust_model_for
+
+        codec = RobustCodec.from_name(model or robust_model_for(secrets or 1), resolve_device(device))
+    else:
+        name = model or (stego_key.model if stego_key else None) or (model_for(secrets) if secrets else None)
+        if name is None:
+            raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
+        codec = ImageCodec.from_name(name, resolve_device(device))
     count = codec.secrets if secrets is None else secrets
     codec.check_count(count, f"-n {count}")
     if output is None or output == STDIO:
@@ -94,7 +146,8 @@ def reveal_command(
         for target in targets:
             check_output(target, [stego] + ([key] if key else []), force)
             lossless_format(target)
-    revealed = codec.reveal(image, stego_key, count)
+    revealed = codec.reveal(image, count) if is_robust else codec.reveal(image, stego_key, count)
     for target, picture in zip(targets, revealed, strict=True):
         write_output(target, encode_image(picture, target or STDIO))
-    notice(f"revealed {len(revealed)} image(s) with {codec.name}" + (" using the key" if key else " (keyless)"))
+    how = "" if is_robust else (" using the key" if key else " (keyless)")
+    notice(f"revealed {len(revealed)} image(s) with {codec.name}{how}")

@@ -77,17 +77,21 @@ def eval_command(
     size: Annotated[int, typer.Option("--size", min=16, help="Square crop size.")] = 256,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="bits models: message size as a fraction of capacity.")] = 1.0,
+    attacks: Annotated[Optional[str], typer.Option("--attacks", help="Image models: 'all' or a comma list (none, jpeg90, jpeg75, jpeg50, noise0.03, blur1.0, scale0.5, scale1.5, crop0.9); one row each, keyless.")] = None,
     device: Device = "auto",
     as_json: Json = False,
     quiet: Quiet = False,
 ) -> None:
     """Measure a model on folders of images, after a real PNG round trip (keyless and with the key)."""
     from stegcli.evaluate import (
+        evaluate_attacks,
         evaluate_bits,
         evaluate_images,
         fixed_crops,
+        parse_attacks,
     )
     from stegcli.images import ImageCodec
+    from stegcli.robust import RobustCodec
 
     setup(quiet)
     spec = get_spec(model)
@@ -103,6 +107,22 @@ def eval_command(
             raise UsageError(f"{folder}: {exc}") from None
 
     dev = resolve_device(device)
+    if attacks is not None or spec.kind == "robust":
+        if spec.kind == "bits":
+            raise UsageError("--attacks is for image models; bits models are exact or fail loudly")
+        if secrets is None:
+            raise UsageError(f"{model} hides images: give --secrets DIR")
+        names = parse_attacks(attacks or "none")
+        if spec.kind == "robust":
+            robust = RobustCodec.from_name(spec.name, dev)
+            per_cover, hide, reveal = robust.secrets, robust.hide, robust.reveal
+        else:
+            codec = ImageCodec.from_name(spec.name, dev)
+            per_cover, reveal = codec.secrets, codec.reveal
+            hide = lambda cover, hidden: codec.hide(cover, hidden).stego  # noqa: E731
+        report = evaluate_attacks(spec.name, per_cover, hide, reveal, crops(covers, 0), crops(secrets, 1, per_cover), names)
+        _print_attack_report(report, as_json)
+        return
     if spec.kind == "bits":
         report = evaluate_bits(BitsCodec.from_name(spec.name, dev), crops(covers, 0), seed=seed, fill=fill)
         title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each"
@@ -123,4 +143,18 @@ def eval_command(
             table.add_row(key, f"{value['mean']:.4f}", f"{value['min']:.4f}")
         elif key.startswith("exact"):
             table.add_row(key, f"{value:.1%}", "")
+    console.print(table)
+
+
+def _print_attack_report(report: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(to_json(report))
+        return
+    table = Table(title=f"{report['model']}: {report['pairs']} covers of {report['size']}, PNG stego, attack, keyless reveal")
+    for col in ("attack", "stego PSNR", "stego SSIM", "revealed PSNR", "revealed SSIM", "revealed PSNR min"):
+        table.add_column(col, justify="left" if col == "attack" else "right")
+    for attack, row in report["attacks"].items():
+        table.add_row(attack, f"{row['stego_psnr']['mean']:.2f}", f"{row['stego_ssim']['mean']:.4f}",
+                      f"{row['revealed_psnr']['mean']:.2f}", f"{row['revealed_ssim']['mean']:.4f}",
+                      f"{row['revealed_psnr']['min']:.2f}")
     console.print(table)

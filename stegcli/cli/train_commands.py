@@ -26,12 +26,13 @@ RevealWeight = Annotated[float, typer.Option("--reveal-weight", help="Weight of 
 Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")]
 Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
 Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
+Minutes = Annotated[float, typer.Option("--minutes", min=0, help="Stop after this much wall time (then checkpoint and export); 0: no limit.")]
 Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; ignored once the run has trained.")]
 
 
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
-                  threads: int, device: str, data: Path, init: Optional[Path], **extra) -> None:
+                  threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, **extra) -> None:
     import torch
 
     from stegcli.train.loop import TrainSettings
@@ -40,12 +41,13 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
 
     if threads:
         torch.set_num_threads(threads)
+    torch.backends.cudnn.benchmark = True  # fixed patch sizes: let cuDNN pick its fastest convolutions
     if not data.is_dir():
         raise UsageError(f"--data {data} is not a folder")
     for option, path in (("--init", init), ("--init-hide", extra.get("init_hide"))):
         if path is not None and not path.is_file():
             raise UsageError(f"{option} {path} is not a file")
-    trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every),
+    trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes),
                      resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
     if export is not None:
         export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
@@ -58,7 +60,7 @@ def train_bits_command(
     run: Run = None, steps: Steps = 2000, lr: Lr = 5e-4, decay_every: DecayEvery = 1200, batch: Batch = 16,
     patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
-    device: Device = "auto", init: Init = None,
+    device: Device = "auto", init: Init = None, minutes: Minutes = 0.0,
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
     from stegcli.train.hiding_task import LossWeights
@@ -66,7 +68,7 @@ def train_bits_command(
 
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init)
+                  weights, resume, export, threads, device, data, init, minutes)
 
 
 def train_isn_command(
@@ -75,7 +77,7 @@ def train_isn_command(
     run: Run = None, steps: Steps = 20000, lr: Lr = 10 ** -3.5, decay_every: DecayEvery = 8000, batch: Batch = 8,
     patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
     low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
-    threads: Threads = 0, device: Device = "auto", init: Init = None,
+    threads: Threads = 0, device: Device = "auto", init: Init = None, minutes: Minutes = 0.0,
 ) -> None:
     """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
     from stegcli.train.hiding_task import LossWeights
@@ -83,7 +85,7 @@ def train_isn_command(
 
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init)
+                  weights, resume, export, threads, device, data, init, minutes)
 
 
 def train_mosaic_command(
@@ -97,6 +99,7 @@ def train_mosaic_command(
     tiles_weight: Annotated[float, typer.Option("--tiles-weight", help="Weight of L2(tiles, bicubic downscale).")] = 4.0,
     mosaic_weight: Annotated[float, typer.Option("--mosaic-weight", help="Weight of L2(revealed mosaic, mosaic).")] = 5.0,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
+    minutes: Minutes = 0.0,
 ) -> None:
     """Train a mosaic-N model (InvMIHNet); run --stage rescale first, then --stage joint --resume."""
     from stegcli.train.mosaic_task import STAGES, MosaicWeights
@@ -107,4 +110,28 @@ def train_mosaic_command(
     weights = MosaicWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight, tiles=tiles_weight,
                             mosaic=mosaic_weight)
     _run_training(train_mosaic, grid, f"mosaic-{grid * grid}", run, steps, lr, decay_every, batch, patch, blocks,
-                  growth, weights, resume, export, threads, device, data, init, stage=stage, init_hide=init_hide)
+                  growth, weights, resume, export, threads, device, data, init, minutes, stage=stage, init_hide=init_hide)
+
+
+def train_robust_command(
+    data: Data,
+    secrets: Annotated[int, typer.Option("--secrets", "-n", min=1, max=3, help="Secret images per cover.")] = 1,
+    run: Run = None, steps: Steps = 20000, lr: Lr = 2e-4, decay_every: DecayEvery = 100000, batch: Batch = 16,
+    patch: Patch = 128,
+    levels: Annotated[int, typer.Option("--levels", min=2, max=6, help="U-Net levels (sides are padded to 2^(levels-1)).")] = 4,
+    width: Annotated[int, typer.Option("--width", min=4, help="U-Net base width (channels of the finest level).")] = 32,
+    stego_weight: StegoWeight = 30.0,
+    stego_target: Annotated[float, typer.Option("--stego-target", help="Steer the stego weight towards this stego PSNR (dB); 0: fixed weight.")] = 35.5,
+    reveal_weight: RevealWeight = 2.0,
+    adversarial_weight: Annotated[float, typer.Option("--adversarial-weight", help="Weight of the PatchGAN (LSGAN) terms.")] = 0.01,
+    resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
+    minutes: Minutes = 0.0,
+) -> None:
+    """Train a robust-N model against simulated JPEG, noise, blur, rescaling and cropping."""
+    from stegcli.train.recipes import train_robust
+    from stegcli.train.robust_task import RobustWeights
+
+    weights = RobustWeights(stego=stego_weight, stego_psnr_target=stego_target, reveal=reveal_weight,
+                            adversarial=adversarial_weight)
+    _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
+                  width, weights, resume, export, threads, device, data, init, minutes)

@@ -52,6 +52,7 @@ class TrainSettings:
     log_every: int = 50
     checkpoint_minutes: float = 3.0
     seed: int = 0
+    minutes: float = 0.0  # stop (checkpoint, export) after this much wall time in this run; 0: no limit
 
 
 class Trainer:
@@ -137,7 +138,7 @@ class Trainer:
     # -- the loop ------------------------------------------------------------------
     def fit(self) -> dict[str, float]:
         show_bar = self.console.is_terminal
-        last_ckpt = time.monotonic()
+        last_ckpt = started = time.monotonic()
         recent: list[dict[str, float]] = []
         val: dict[str, float] = {}
         progress = Progress(
@@ -148,6 +149,9 @@ class Trainer:
         with progress:
             bar = progress.add_task("train", total=self.s.steps, completed=self.step, info="")
             while self.step < self.s.steps:
+                if self.s.minutes and time.monotonic() - started > 60 * self.s.minutes:
+                    self.console.print(f"time limit of {self.s.minutes} min reached at step {self.step}")
+                    break
                 rng = np.random.default_rng([self.s.seed, self.step, self.rollbacks])
                 metrics = self.train_step(rng)
                 if metrics is None:
@@ -168,7 +172,7 @@ class Trainer:
                     self.console.print(f"step {self.step} validation: " + "  ".join(f"{k} {v:.4g}" for k, v in val.items()))
                 if time.monotonic() - last_ckpt > 60 * self.s.checkpoint_minutes:
                     self.save()
-                    last_ckpt = time.monotonic()
+                    last_ckpt = started = time.monotonic()
                 progress.update(bar, completed=self.step)
         self.save()
         return val

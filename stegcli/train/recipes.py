@@ -10,7 +10,15 @@ import torch
 from rich.console import Console
 
 from stegcli.errors import ModelError
-from stegcli.nn import DenseSubnet, INNConfig, MosaicConfig, MosaicINN, StegoINN
+from stegcli.nn import (
+    DenseSubnet,
+    INNConfig,
+    MosaicConfig,
+    MosaicINN,
+    RobustConfig,
+    RobustNet,
+    StegoINN,
+)
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.hiding_task import (
     BitsPayload,
@@ -21,6 +29,7 @@ from stegcli.train.hiding_task import (
 )
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.train.mosaic_task import MosaicTask, MosaicWeights
+from stegcli.train.robust_task import RobustTask, RobustWeights
 from stegcli.zoo import load_weights_file, save_weights
 
 
@@ -63,7 +72,13 @@ def warm_start(model: torch.nn.Module, path: Path, console: Console | None = Non
 
 
 def is_fresh(module: torch.nn.Module) -> bool:
-    """True while every coupling subnet still has its zero output layer (never trained: the identity)."""
+    """True while the network is still its zero-output start (never trained).
+
+    INNs: every coupling subnet's output layer is zero (the identity); robust
+    nets: the embedder's output layer is zero (stego == cover).
+    """
+    if isinstance(module, RobustNet):
+        return not torch.any(module.embed.out.weight)
     return all(not torch.any(net.out.weight) for net in module.modules() if isinstance(net, DenseSubnet))
 
 
@@ -117,14 +132,30 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
     return _train(task, run_dir, settings, device, resume, console, [(model, init), (model.hide, init_hide)])
 
 
+def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
+                 arch: Architecture | None = None, weights: RobustWeights | None = None, resume: bool = False,
+                 console: Console | None = None, init: Path | None = None) -> Trainer:
+    """Train a ``robust-<secrets>`` model against the attack layer; ``arch.growth`` is the U-Nets' base width
+    and ``arch.blocks`` their number of levels."""
+    arch = arch or Architecture(blocks=4, growth=32, patch=128)
+    train, val = _banks(data, arch)
+    task = RobustTask(train, val, RobustConfig(secrets, width=arch.growth, levels=arch.blocks), arch.patch,
+                      arch.batch, weights, arch.val_size)
+    return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
+
+
 def export(trainer: Trainer, out: Path, metrics: dict | None = None) -> str:
     """Write the trained model with config, recipe and metrics; returns the model name."""
     task: HidingTask = trainer.task  # type: ignore[assignment]
     recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s)}
     model = task.model
-    if isinstance(model, MosaicINN):
+    if isinstance(task, RobustTask):
+        model = task.net
+        name, kind = f"robust-{model.config.secrets}", "robust"
+        config: dict = {"robust": model.config.to_dict(), "secrets": model.config.secrets}
+    elif isinstance(model, MosaicINN):
         name, kind = f"mosaic-{model.config.secrets}", "mosaic"
-        config: dict = {"mosaic": model.config.to_dict(), "secrets": model.config.secrets}
+        config = {"mosaic": model.config.to_dict(), "secrets": model.config.secrets}
     elif isinstance(task.payload, BitsPayload):
         name, kind = f"bits-{task.payload.bpp}", "bits"
         config = {"inn": model.config.to_dict(), "bpp": task.payload.bpp}

@@ -1,0 +1,100 @@
+"""Robust images in images: the public API behind ``steg hide --robust`` / ``steg reveal --robust``.
+
+Robust models (:class:`~stegcli.nn.robust.RobustNet`) are not invertible and
+have no key: the stego carries everything, and it may be saved as JPEG,
+rescaled, blurred, noised or cropped on the way; reveal recovers approximate
+secrets from whatever arrives. Large images run in tiles with a halo wider
+than the networks see, so memory follows the tile, not the image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from stegcli.engine import MIN_SIDE
+from stegcli.errors import CapacityError, UsageError
+from stegcli.images import fit_to
+from stegcli.nn import RobustNet
+from stegcli.tensors import from_tensor, to_tensor
+from stegcli.tiling import run_tiled
+from stegcli.zoo import get_spec, load_model
+
+MAX_ROBUST_SECRETS = 3
+TILE = 1024
+
+
+def robust_model_for(count: int) -> str:
+    """``robust-N`` for N secrets."""
+    if not 1 <= count <= MAX_ROBUST_SECRETS:
+        raise UsageError(f"{count} secrets: robust models hide 1 to {MAX_ROBUST_SECRETS} images")
+    return f"robust-{count}"
+
+
+class RobustCodec:
+    """A loaded robust model hiding exactly ``secrets`` images per cover."""
+
+    def __init__(self, model: RobustNet, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
+        self.model, self.name, self.device = model.eval(), name, torch.device(device)
+        self.secrets = model.config.secrets
+        stride = model.config.stride
+        self.tile = tile - tile % stride
+        halo = 2 * model.config.receptive_radius  # reveal chains two U-Nets
+        self.halo = -(-halo // stride) * stride
+
+    @classmethod
+    def from_name(cls, name: str, device: torch.device | str = "cpu") -> "RobustCodec":
+        model, _ = load_model(get_spec(name, "robust").name, device, kind="robust")
+        return cls(model, name, device)
+
+    def _check(self, image: np.ndarray, what: str) -> None:
+        height, width = image.shape[:2]
+        if min(height, width) < MIN_SIDE:
+            raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
+
+    def check_count(self, count: int, what: str) -> None:
+        if count != self.secrets:
+            raise UsageError(f"{what} does not match {self.name}, which hides {self.secrets} image(s)")
+
+    @torch.no_grad()
+    def hide(self, cover: np.ndarray, secrets: list[np.ndarray]) -> np.ndarray:
+        """The 8-bit stego image (same size as the cover); secrets are resized to the cover."""
+        self.check_count(len(secrets), f"{len(secrets)} secret image(s)")
+        self._check(cover, "cover")
+        height, width = cover.shape[:2]
+        secret_t = torch.cat([to_tensor(fit_to(s, height, width, f"secret {i + 1}"), self.device)
+                              for i, s in enumerate(secrets)], dim=1)
+        cover_t = to_tensor(cover, self.device)
+        (stego,) = run_tiled(lambda c, s: (self.model.hide(c, s),), [cover_t, secret_t], (1, 1), (1,),
+                             self.tile, self.halo)
+        return from_tensor(stego)
+
+    @torch.no_grad()
+    def reveal(self, stego: np.ndarray, count: int | None = None) -> list[np.ndarray]:
+        """The hidden images, at the size of the image given (resize an attacked image back first if you can)."""
+        count = self.secrets if count is None else count
+        self.check_count(count, f"{count} image(s)")
+        self._check(stego, "stego")
+        (secrets,) = run_tiled(lambda x: (self.model.reveal(x)[0],), [to_tensor(stego, self.device)], (1,), (1,),
+                               self.tile, self.halo)
+        return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
+
+
+DEFAULT_JPEG_QUALITY = 90
+
+
+def encode_stego(stego: np.ndarray, dest: str, quality: int | None = None) -> bytes:
+    """Encode a robust stego for ``dest``: JPEG (at ``quality``, default 90) for .jpg names, else losslessly."""
+    from stegcli.attacks import JPEG_SUFFIXES, jpeg_bytes
+    from stegcli.imageio import encode_image
+
+    if Path(dest).suffix.lower() in JPEG_SUFFIXES:
+        quality = DEFAULT_JPEG_QUALITY if quality is None else quality
+        if not 1 <= quality <= 95:
+            raise UsageError(f"--quality {quality}: JPEG quality must be 1 to 95")
+        return jpeg_bytes(stego, quality)
+    if quality is not None:
+        raise UsageError(f"--quality applies to JPEG outputs; {dest} is written losslessly")
+    return encode_image(stego, dest)

@@ -1,0 +1,143 @@
+"""The training task of the robust models (``steg train robust``).
+
+One step: embed the secrets in the cover, attack the stego (a different attack
+per image, :mod:`stegcli.train.attack_layer`), decouple the residual and the
+cover from the attacked image and reveal the secrets from them. Losses, as in
+the robust-hiding seed::
+
+    w_stego * L2(stego, cover) + cover * L1(cover', cover) + residual * L1(residual', A * residual)
+    + reveal * L1(secrets', secrets) + adversarial * LSGAN(stego, revealed)
+
+Two PatchGAN critics (stego vs cover, revealed vs secret images) train in the
+same backward pass: the generators see the critics' weights detached, the
+critics see the generated images detached, so one optimizer serves both.
+``w_stego`` is steered towards a stego PSNR target (a running log-weight), so a
+run ends near the invisibility users are promised whatever the other weights are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+from stegcli.attacks import jpeg
+from stegcli.nn.robust import RobustConfig, RobustNet
+from stegcli.nn.unet import PatchDiscriminator
+from stegcli.train.attack_layer import AttackLayer, AttackRanges
+from stegcli.train.data import ImageBank
+from stegcli.train.losses import psnr, quantize_ste
+
+
+@dataclass
+class RobustWeights:
+    stego: float = 30.0  # initial weight of L2(stego, cover); steered when stego_psnr_target > 0
+    stego_psnr_target: float = 35.5  # dB after 8-bit rounding; 0 keeps the weight fixed
+    cover: float = 1.0
+    residual: float = 1.0
+    reveal: float = 2.0
+    adversarial: float = 0.01
+
+
+class RobustTrainingModel(nn.Module):
+    """The network users get plus what only training needs (critics, the stego weight), checkpointed together."""
+
+    def __init__(self, config: RobustConfig, stego_weight: float) -> None:
+        super().__init__()
+        self.net = RobustNet(config)
+        self.critic_stego = PatchDiscriminator(3)
+        self.critic_secret = PatchDiscriminator(3)
+        self.register_buffer("log_stego_weight", torch.tensor(math.log(stego_weight)))
+
+
+def lsgan_generator(critic: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+    """The generator's LSGAN term with the critic's weights held fixed."""
+    params = {k: v.detach() for k, v in critic.named_parameters()}
+    return torch.mean((functional_call(critic, params, (fake,)) - 1) ** 2)
+
+
+def lsgan_critic(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return 0.5 * (torch.mean((critic(real) - 1) ** 2) + torch.mean(critic(fake.detach()) ** 2))
+
+
+def as_images(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3n, H, W) -> (B*n, 3, H, W)."""
+    return x.reshape(-1, 3, *x.shape[-2:])
+
+
+class RobustTask:
+    STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
+
+    def __init__(self, train: ImageBank, val: ImageBank, config: RobustConfig, patch: int = 128, batch: int = 16,
+                 weights: RobustWeights | None = None, val_size: int = 128, ranges: AttackRanges | None = None) -> None:
+        self.train_bank, self.config, self.patch, self.batch = train, config, patch, batch
+        self.weights = weights or RobustWeights()
+        self.model = RobustTrainingModel(config, self.weights.stego)
+        self.attacks = AttackLayer(ranges)
+        covers = val.center_crops(val_size)
+        n = config.secrets
+        self.val_covers = covers
+        # secret i of cover k: the validation photograph k + 1 + i (never the cover's own)
+        self.val_secrets = torch.cat([covers.roll(-(1 + i), 0) for i in range(n)], dim=1)
+
+    @property
+    def net(self) -> RobustNet:
+        return self.model.net
+
+    def sample_batch(self, rng: np.random.Generator, device: torch.device):
+        covers = self.train_bank.random_crops(rng, self.batch, self.patch)
+        secrets = self.train_bank.random_crops(rng, self.batch * self.config.secrets, self.patch)
+        secrets = secrets.reshape(self.batch, self.config.secret_channels, self.patch, self.patch)
+        return covers.to(device), secrets.to(device), int(rng.integers(2**31))
+
+    def loss(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
+        cover, secrets, seed = batch
+        w, m = self.weights, self.model
+        rng = np.random.default_rng(seed)
+        stego = m.net.hide(cover, secrets)
+        stego_q = quantize_ste(stego)
+        attacked, _ = self.attacks(stego, rng)
+        revealed, residual, cover_r = m.net.reveal(attacked)
+        target = (stego_q - cover).detach() * self.config.amplify
+        stego_weight = m.log_stego_weight.exp()
+        loss = (stego_weight * F.mse_loss(stego, cover) + w.cover * F.l1_loss(cover_r, cover)
+                + w.residual * F.l1_loss(residual, target) + w.reveal * F.l1_loss(revealed, secrets))
+        if w.adversarial:
+            fake_secrets = as_images(revealed)
+            loss = loss + w.adversarial * (lsgan_generator(m.critic_stego, stego_q) + lsgan_generator(m.critic_secret, fake_secrets))
+            loss = loss + lsgan_critic(m.critic_stego, cover, stego_q) + lsgan_critic(m.critic_secret, as_images(secrets), fake_secrets)
+        stego_psnr = psnr(stego_q.detach(), cover)
+        if w.stego_psnr_target > 0:
+            with torch.no_grad():
+                step = self.STEER_RATE * (w.stego_psnr_target - min(stego_psnr, 60.0))  # inf: stego == cover
+                m.log_stego_weight.add_(step).clamp_(0.0, math.log(1e4))
+        metrics = {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secrets),
+                   "stego_weight": float(stego_weight)}
+        return loss, metrics
+
+    @torch.no_grad()
+    def validate(self, device: torch.device) -> dict[str, float]:
+        """Stego PSNR after rounding; revealed PSNR from the PNG stego and from a real JPEG Q75 of it."""
+        self.model.eval()
+        stats: dict[str, list[float]] = {}
+        for i in range(0, len(self.val_covers), 8):
+            cover, secrets = self.val_covers[i : i + 8].to(device), self.val_secrets[i : i + 8].to(device)
+            stego = quantize_ste(self.net.hide(cover, secrets))
+            images = (stego * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+            jpeg75 = torch.from_numpy(np.stack([jpeg(im, 75) for im in images])).permute(0, 3, 1, 2).float().div(255)
+            row = {"stego_psnr": psnr(stego, cover),
+                   "revealed_psnr": psnr(self.net.reveal(stego)[0].clamp(0, 1), secrets),
+                   "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75.to(device))[0].clamp(0, 1), secrets)}
+            for key, value in row.items():
+                stats.setdefault(key, []).append(value)
+        return {k: float(np.mean(v)) for k, v in stats.items()}
+
+    def recipe(self) -> dict:
+        return {"payload": "images", "secrets": self.config.secrets, "patch": self.patch, "batch": self.batch,
+                "loss_weights": asdict(self.weights),
+                "final_stego_weight": round(float(self.model.log_stego_weight.exp()), 3)}

@@ -1,0 +1,146 @@
+"""Robust mode: codec, JPEG stego output, CLI rules, attack evaluation and a tiny training run."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+from helpers import run_steg, smooth_image, tiny_robust
+from PIL import Image
+
+from stegcli.errors import UsageError
+from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
+from stegcli.robust import RobustCodec, encode_stego, robust_model_for
+from stegcli.train.loop import TrainSettings
+from stegcli.train.recipes import Architecture, export, train_robust
+from stegcli.zoo import load_weights_file
+
+
+def write_png(path, image):
+    Image.fromarray(image).save(path)
+    return str(path)
+
+
+def test_codec_keeps_the_cover_size_and_reveals_every_secret():
+    codec = RobustCodec(tiny_robust(2, seed=1), "robust-2")
+    cover = smooth_image(45, 61, 1)
+    stego = codec.hide(cover, [smooth_image(45, 61, 2), smooth_image(30, 20, 3)])  # the second is resized
+    assert stego.shape == cover.shape and stego.dtype == np.uint8 and not np.array_equal(stego, cover)
+    revealed = codec.reveal(stego)
+    assert len(revealed) == 2 and all(r.shape == cover.shape for r in revealed)
+
+
+def test_tiles_give_the_one_pass_result():
+    net = tiny_robust(1, seed=2)
+    cover, secret = smooth_image(150, 120, 4), smooth_image(150, 120, 5)
+    whole, tiled = RobustCodec(net, "robust-1"), RobustCodec(net, "robust-1", tile=64)
+    assert tiled.tile == 64 and tiled.halo >= 2 * net.config.receptive_radius
+    stego = whole.hide(cover, [secret])
+    assert np.abs(tiled.hide(cover, [secret]).astype(int) - stego).max() <= 1  # float order may flip a rounding
+    assert np.abs(tiled.reveal(stego)[0].astype(int) - whole.reveal(stego)[0]).max() <= 1
+
+
+def test_codec_refuses_the_wrong_count_and_tiny_images():
+    codec = RobustCodec(tiny_robust(1), "robust-1")
+    with pytest.raises(UsageError, match="hides 1"):
+        codec.hide(smooth_image(32, 32), [smooth_image(32, 32)] * 2)
+    with pytest.raises(Exception, match="at least"):
+        codec.reveal(smooth_image(8, 40))
+    with pytest.raises(UsageError, match="1 to 3"):
+        robust_model_for(4)
+
+
+def test_encode_stego_writes_jpeg_at_the_quality_asked_and_png_losslessly():
+    image = smooth_image(32, 32)
+    low, high = encode_stego(image, "s.jpg", 30), encode_stego(image, "s.jpeg")
+    assert low[:2] == b"\xff\xd8" and len(low) < len(high)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_stego(image, "s.png")))), image)
+    with pytest.raises(UsageError, match="--quality"):
+        encode_stego(image, "s.png", 80)
+    with pytest.raises(UsageError, match="1 to 95"):
+        encode_stego(image, "s.jpg", 99)
+
+
+def test_cli_robust_hide_writes_jpeg_and_reveal_reads_it(tiny_weights, tmp_path):
+    cover = write_png(tmp_path / "c.png", smooth_image(40, 56, 1))
+    a, b = write_png(tmp_path / "a.png", smooth_image(40, 56, 2)), write_png(tmp_path / "b.png", smooth_image(40, 56, 3))
+    stego = tmp_path / "s.jpg"
+    result = run_steg(["hide", "--robust", cover, a, b, "-o", str(stego), "--quality", "85"])
+    assert result.code == 0, result.stderr
+    assert Image.open(stego).format == "JPEG" and "robust-2" in result.stderr
+    result = run_steg(["reveal", "--robust", "-n", "2", str(stego), "-o", str(tmp_path / "r.png")])
+    assert result.code == 0, result.stderr
+    assert [Image.open(tmp_path / f"r-{i}.png").size for i in (1, 2)] == [(56, 40)] * 2
+
+
+def test_cli_refuses_jpeg_for_invertible_models_without_writing(tiny_weights, tmp_path):
+    cover, secret = write_png(tmp_path / "c.png", smooth_image(32, 32, 1)), write_png(tmp_path / "a.png", smooth_image(32, 32, 2))
+    result = run_steg(["hide", cover, secret, "-o", str(tmp_path / "s.jpg")])
+    assert result.code != 0 and "--robust" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "s.jpg").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--robust", "--key-out", "k.npy"], "no key"),
+    (["--robust", "--model", "isn-1"], "needs a robust model"),
+    (["--quality", "80"], "--quality"),
+])
+def test_cli_robust_option_mistakes_fail_cleanly(tiny_weights, tmp_path, args, message):
+    cover, secret = write_png(tmp_path / "c.png", smooth_image(32, 32, 1)), write_png(tmp_path / "a.png", smooth_image(32, 32, 2))
+    result = run_steg(["hide", cover, secret, "-o", str(tmp_path / "s.png"), *[str(tmp_path / a) if a.endswith(".npy") else a for a in args]])
+    assert result.code != 0 and message in result.stderr
+    assert not (tmp_path / "s.png").exists() and not (tmp_path / "k.npy").exists()
+
+
+def test_model_flag_alone_selects_robust_mode(tiny_weights, tmp_path):
+    cover, secret = write_png(tmp_path / "c.png", smooth_image(32, 32, 1)), write_png(tmp_path / "a.png", smooth_image(32, 32, 2))
+    assert run_steg(["hide", "-m", "robust-1", cover, secret, "-o", str(tmp_path / "s.jpg")]).code == 0
+    result = run_steg(["reveal", "-m", "robust-1", str(tmp_path / "s.jpg"), "-k", str(tmp_path / "k.npy"), "-o", str(tmp_path / "r.png")])
+    assert result.code != 0 and "no key" in result.stderr
+
+
+def test_evaluate_attacks_measures_what_each_attack_does():
+    covers = [smooth_image(48, 48, i) for i in range(2)]
+    # a "model" whose stego is the cover and whose reveal returns what arrives: with the covers as the
+    # secrets, each row measures the attack itself
+    report = evaluate_attacks("identity", 1, lambda c, s: c, lambda im: [im], covers, covers, parse_attacks("all"))
+    assert list(report["attacks"]) == list(EVAL_ATTACKS)
+    rows = report["attacks"]
+    assert rows["none"]["stego_psnr"]["mean"] == rows["none"]["revealed_psnr"]["mean"] == float("inf")
+    assert all(rows[a]["revealed_psnr"]["mean"] < 60 for a in EVAL_ATTACKS if a != "none")
+    assert rows["jpeg50"]["revealed_psnr"]["mean"] < rows["jpeg90"]["revealed_psnr"]["mean"]
+    assert report["attacks"]["jpeg50"]["revealed_psnr"]["mean"] < report["attacks"]["jpeg90"]["revealed_psnr"]["mean"]
+    with pytest.raises(UsageError, match="--attacks"):
+        parse_attacks("jpeg90,unknown")
+
+
+def test_real_eval_attacks_keep_the_stego_size():
+    image = smooth_image(60, 44, 1)
+    for name, attack in EVAL_ATTACKS.items():
+        assert attack(image, 0).shape == image.shape, name
+
+
+def test_cli_eval_attacks_json(tiny_weights, photo_dir):
+    result = run_steg(["eval", "-m", "robust-1", "--covers", str(photo_dir), "--secrets", str(photo_dir),
+                       "--pairs", "2", "--size", "32", "--attacks", "none,jpeg75,crop0.9", "--json"])
+    assert result.code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert list(report["attacks"]) == ["none", "jpeg75", "crop0.9"] and report["pairs"] == 2
+    result = run_steg(["eval", "-m", "bits-1", "--covers", str(photo_dir), "--attacks", "all"])
+    assert result.code != 0 and "image models" in result.stderr
+
+
+def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_path):
+    arch = Architecture(blocks=2, growth=4, patch=32, batch=2, val_size=32)
+    trainer = train_robust(photo_dir, 2, tmp_path / "run", TrainSettings(steps=3, val_every=3, log_every=1),
+                           torch.device("cpu"), arch)
+    assert trainer.step == 3
+    model = trainer.task.model
+    assert float(model.log_stego_weight.exp()) != trainer.task.weights.stego  # steered towards the PSNR target
+    out = tmp_path / "robust-2.safetensors"
+    assert export(trainer, out, {"validation": trainer.task.validate(trainer.device)}) == "robust-2"
+    net, meta = load_weights_file(out, expected_name="robust-2")
+    assert meta["kind"] == "robust" and "revealed_jpeg75_psnr" in meta["metrics"]["validation"]
+    assert not any(k.startswith("critic") for k in net.state_dict())  # the critics stay in the run folder
+    assert len(RobustCodec(net, "robust-2").reveal(smooth_image(32, 32))) == 2
