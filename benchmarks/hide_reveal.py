@@ -23,15 +23,20 @@ def run_case(model: str, size: int, device: str, repeats: int) -> dict:
 
     from stegcli.bits import BitsCodec
     from stegcli.images import ImageCodec
+    from stegcli.robust import RobustCodec
     from stegcli.samples import make_landscape
     from stegcli.zoo import get_spec
 
     cover = make_landscape(1, size, size)
     kind = get_spec(model).kind
-    codec = BitsCodec.from_name(model, device) if kind == "bits" else ImageCodec.from_name(model, device)
+    codecs = {"bits": BitsCodec, "robust": RobustCodec}
+    codec = codecs.get(kind, ImageCodec).from_name(model, device)
     if kind == "bits":
         payload = np.random.default_rng(0).integers(0, 256, codec.capacity_bytes(size, size), dtype=np.uint8).tobytes()
         work = lambda: codec.extract(*codec.encode(cover, payload))  # noqa: E731
+    elif kind == "robust":
+        secrets = [make_landscape(2 + i, size, size) for i in range(codec.secrets)]
+        work = lambda: codec.reveal(codec.hide(cover, secrets))  # noqa: E731
     else:
         secrets = [make_landscape(2 + i, size, size) for i in range(codec.secrets)]
         work = lambda: codec.reveal(codec.hide(cover, secrets).stego)  # noqa: E731

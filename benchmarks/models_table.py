@@ -2,6 +2,7 @@
 
     python benchmarks/models_table.py benchmarks/results/eval-bits-*.json
     python benchmarks/models_table.py benchmarks/results/eval-isn-*.json
+    python benchmarks/models_table.py benchmarks/results/attacks-robust-*.json   (one row per model and attack)
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def images_row(report: dict) -> str:
     ])
 
 
+def attack_rows(report: dict) -> list[str]:
+    return [" | ".join([report["model"], attack, fmt(row["stego_psnr"]), fmt(row["stego_ssim"], 4),
+                        fmt(row["revealed_psnr"]), fmt(row["revealed_ssim"], 4)])
+            for attack, row in report["attacks"].items()]
+
+
 def main(paths: list[str]) -> None:
     reports = [json.loads(Path(p).read_text()) for p in paths]
     bits = [r for r in reports if "message_bytes" in r]
@@ -48,6 +55,13 @@ def main(paths: list[str]) -> None:
         print("|---|---|---|---|---|---|---|---|---|")
         for report in sorted(images, key=lambda r: r["model"]):
             print(f"| {images_row(report)} |")
+    attacked = [r for r in reports if "attacks" in r]
+    if attacked:
+        print("| model | attack | stego PSNR dB | stego SSIM | revealed PSNR dB | revealed SSIM |")
+        print("|---|---|---|---|---|---|")
+        for report in sorted(attacked, key=lambda r: r["model"]):
+            for row in attack_rows(report):
+                print(f"| {row} |")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ Python API (the ``steg`` command is a thin layer over it)::
     isn = ImageCodec.from_name("isn-2")
     hidden = isn.hide(read_image("cover.png"), [read_image("a.png"), read_image("b.png")])
     revealed = isn.reveal(hidden.stego)            # keyless; isn.reveal(hidden.stego, hidden.key) with the key
+
+    from stegcli import RobustCodec
+    robust = RobustCodec.from_name("robust-1")
+    stego = robust.hide(read_image("cover.png"), [read_image("a.png")])   # survives JPEG; no key
+    (revealed,) = robust.reveal(stego)
 """
 
 from stegcli.bits import BitsCodec, EmbedResult, embed_bits, extract_bits
@@ -24,6 +29,7 @@ from stegcli.errors import (
 )
 from stegcli.imageio import read_image
 from stegcli.images import HideResult, ImageCodec
+from stegcli.robust import RobustCodec
 from stegcli.zoo import load_model, registered_models
 
 __version__ = "0.1.0"
@@ -38,6 +44,7 @@ __all__ = [
     "IntegrityError",
     "ModelError",
     "StegError",
+    "RobustCodec",
     "UsageError",
     "__version__",
     "embed_bits",

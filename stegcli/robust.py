@@ -85,16 +85,26 @@ class RobustCodec:
 DEFAULT_JPEG_QUALITY = 90
 
 
-def encode_stego(stego: np.ndarray, dest: str, quality: int | None = None) -> bytes:
-    """Encode a robust stego for ``dest``: JPEG (at ``quality``, default 90) for .jpg names, else losslessly."""
-    from stegcli.attacks import JPEG_SUFFIXES, jpeg_bytes
-    from stegcli.imageio import encode_image
+def stego_is_jpeg(dest: str, quality: int | None = None) -> bool:
+    """Whether a robust stego for ``dest`` is written as JPEG; refuses a quality that does not apply."""
+    from stegcli.attacks import JPEG_SUFFIXES
+    from stegcli.imageio import lossless_format
 
     if Path(dest).suffix.lower() in JPEG_SUFFIXES:
-        quality = DEFAULT_JPEG_QUALITY if quality is None else quality
-        if not 1 <= quality <= 95:
+        if quality is not None and not 1 <= quality <= 95:
             raise UsageError(f"--quality {quality}: JPEG quality must be 1 to 95")
-        return jpeg_bytes(stego, quality)
+        return True
     if quality is not None:
         raise UsageError(f"--quality applies to JPEG outputs; {dest} is written losslessly")
+    lossless_format(dest)  # refuses other lossy and unknown formats
+    return False
+
+
+def encode_stego(stego: np.ndarray, dest: str, quality: int | None = None) -> bytes:
+    """Encode a robust stego for ``dest``: JPEG (at ``quality``, default 90) for .jpg names, else losslessly."""
+    from stegcli.attacks import jpeg_bytes
+    from stegcli.imageio import encode_image
+
+    if stego_is_jpeg(dest, quality):
+        return jpeg_bytes(stego, DEFAULT_JPEG_QUALITY if quality is None else quality)
     return encode_image(stego, dest)

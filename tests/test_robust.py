@@ -138,6 +138,7 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     assert trainer.step == 3
     model = trainer.task.model
     assert float(model.log_stego_weight.exp()) != trainer.task.weights.stego  # steered towards the PSNR target
+    assert int(model.steps_seen) == 3  # the warm-up clock travels in checkpoints
     out = tmp_path / "robust-2.safetensors"
     assert export(trainer, out, {"validation": trainer.task.validate(trainer.device)}) == "robust-2"
     net, meta = load_weights_file(out, expected_name="robust-2")

@@ -1,4 +1,5 @@
 import json
+import time
 
 import numpy as np
 import torch
@@ -121,3 +122,19 @@ def test_training_continues_from_a_shipped_weights_file(tmp_path):
     assert mismatch.code == 6 and "does not match" in mismatch.stderr
     missing = run_steg(["train", "isn", "--data", str(photo_dir), "--init", str(tmp_path / "nope.safetensors")])
     assert missing.code == 2 and "--init" in missing.stderr
+
+
+def test_time_limit_stops_the_run_even_with_frequent_checkpoints(tmp_path):
+    from stegcli.train.loop import Trainer
+
+    class SlowTask(SpikyTask):
+        def loss(self, batch):
+            time.sleep(0.005)
+            return super().loss(batch)
+
+    settings = TrainSettings(steps=10**6, minutes=0.01, checkpoint_minutes=0.001, val_every=10**6, log_every=10**6)
+    trainer = Trainer(SlowTask(spike_at=-1), tmp_path, settings, torch.device("cpu"))
+    started = time.monotonic()
+    trainer.fit()
+    assert time.monotonic() - started < 5 and 0 < trainer.step < 10**6
+    assert (tmp_path / "checkpoint.safetensors").exists()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
+from stegcli.attacks import JPEG_SUFFIXES
 from stegcli.cli.common import (
     STDIO,
     Device,
@@ -24,7 +24,6 @@ from stegcli.cli.common import (
     write_output,
     write_stego,
 )
-from stegcli.attacks import JPEG_SUFFIXES
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
 from stegcli.imageio import read_image
@@ -90,7 +89,12 @@ def hide_command(
 
 def _hide_robust(cover: str, secrets: list[str], output: Optional[str], key_out: Optional[str], model: Optional[str],
                  quality: Optional[int], device: str, force: bool) -> None:
-    from stegcli.robust import RobustCodec, encode_stego, robust_model_for
+    from stegcli.robust import (
+        RobustCodec,
+        encode_stego,
+        robust_model_for,
+        stego_is_jpeg,
+    )
 
     if key_out is not None:
         raise UsageError("robust models have no key: everything is in the stego image (drop --key-out)")
@@ -98,7 +102,7 @@ def _hide_robust(cover: str, secrets: list[str], output: Optional[str], key_out:
     check_output(output, [cover, *secrets], force)
     refuse_binary_to_terminal(output, "an image")
     dest = output or STDIO
-    encode_stego(np.zeros((16, 16, 3), np.uint8), dest, quality)  # refuses a bad format or quality before any work
+    stego_is_jpeg(dest, quality)  # refuses a bad format or quality before any work
     codec = RobustCodec.from_name(name, resolve_device(device))
     codec.check_count(len(secrets), f"{len(secrets)} secret image(s)")
     stego = codec.hide(read_image(cover, "cover"), [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])

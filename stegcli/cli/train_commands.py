@@ -116,14 +116,15 @@ def train_mosaic_command(
 def train_robust_command(
     data: Data,
     secrets: Annotated[int, typer.Option("--secrets", "-n", min=1, max=3, help="Secret images per cover.")] = 1,
-    run: Run = None, steps: Steps = 20000, lr: Lr = 2e-4, decay_every: DecayEvery = 100000, batch: Batch = 16,
+    run: Run = None, steps: Steps = 20000, lr: Lr = 5e-4, decay_every: DecayEvery = 100000, batch: Batch = 16,
     patch: Patch = 128,
     levels: Annotated[int, typer.Option("--levels", min=2, max=6, help="U-Net levels (sides are padded to 2^(levels-1)).")] = 4,
-    width: Annotated[int, typer.Option("--width", min=4, help="U-Net base width (channels of the finest level).")] = 32,
+    width: Annotated[int, typer.Option("--width", min=4, help="U-Net base width (channels of the finest level).")] = 16,
     stego_weight: StegoWeight = 30.0,
     stego_target: Annotated[float, typer.Option("--stego-target", help="Steer the stego weight towards this stego PSNR (dB); 0: fixed weight.")] = 35.5,
     reveal_weight: RevealWeight = 2.0,
     adversarial_weight: Annotated[float, typer.Option("--adversarial-weight", help="Weight of the PatchGAN (LSGAN) terms.")] = 0.01,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Steps from clean hiding at a 10 dB looser stego target to the full attack mix.")] = 2000,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
     minutes: Minutes = 0.0,
 ) -> None:
@@ -132,6 +133,6 @@ def train_robust_command(
     from stegcli.train.robust_task import RobustWeights
 
     weights = RobustWeights(stego=stego_weight, stego_psnr_target=stego_target, reveal=reveal_weight,
-                            adversarial=adversarial_weight)
+                            adversarial=adversarial_weight, warmup_steps=warmup)
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
                   width, weights, resume, export, threads, device, data, init, minutes)

@@ -24,7 +24,7 @@ from stegcli.nn import MosaicINN, StegoINN
 from stegcli.nn.wavelet import haar_dwt
 from stegcli.payload.mapping import BIT_HIGH, THRESHOLD
 from stegcli.train.data import ImageBank
-from stegcli.train.losses import psnr, quantize_ste
+from stegcli.train.losses import batched_means, psnr, quantize_ste
 
 
 @dataclass
@@ -147,19 +147,19 @@ class HidingTask:
     def validate(self, device: torch.device) -> dict[str, float]:
         """Stego PSNR after rounding, and the payload score keyless and with z alone (no rounding residual)."""
         self.model.eval()
-        stats: dict[str, list[float]] = {}
-        for i in range(0, len(self.val_covers), 8):
-            cover, secret = self.val_covers[i : i + 8].to(device), self.val_secrets[i : i + 8].to(device)
+
+        def row(part: slice) -> dict[str, float]:
+            cover, secret = self.val_covers[part].to(device), self.val_secrets[part].to(device)
             stego, z = self.model(cover, secret)
             stego_q = (stego.clamp(0, 1) * 255).round() / 255
             _, keyless = self.model.reverse(stego_q, self.model.constant_z(stego))
             _, z_only = self.model.reverse(stego_q, z)
-            row = {"stego_psnr": psnr(stego_q, cover)}
-            row.update({f"keyless_{k}": v for k, v in self.payload.score(keyless, secret).items()})
-            row.update({f"z_only_{k}": v for k, v in self.payload.score(z_only, secret).items()})
-            for key, value in row.items():
-                stats.setdefault(key, []).append(value)
-        return {k: float(np.mean(v)) for k, v in stats.items()}
+            out = {"stego_psnr": psnr(stego_q, cover)}
+            out.update({f"keyless_{k}": v for k, v in self.payload.score(keyless, secret).items()})
+            out.update({f"z_only_{k}": v for k, v in self.payload.score(z_only, secret).items()})
+            return out
+
+        return batched_means(len(self.val_covers), row)
 
     def recipe(self) -> dict:
         return {**self.payload.recipe(), "patch": self.patch, "batch": self.batch, "loss_weights": asdict(self.weights)}

@@ -172,7 +172,7 @@ class Trainer:
                     self.console.print(f"step {self.step} validation: " + "  ".join(f"{k} {v:.4g}" for k, v in val.items()))
                 if time.monotonic() - last_ckpt > 60 * self.s.checkpoint_minutes:
                     self.save()
-                    last_ckpt = started = time.monotonic()
+                    last_ckpt = time.monotonic()
                 progress.update(bar, completed=self.step)
         self.save()
         return val

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
+import numpy as np
 import torch
 
 
@@ -19,3 +22,12 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     """PSNR in dB of tensors in [0, 1] (over all elements)."""
     mse = float(torch.mean((a.double() - b.double()) ** 2))
     return float("inf") if mse == 0 else 10 * torch.log10(torch.tensor(1.0 / mse)).item()
+
+
+def batched_means(count: int, row: Callable[[slice], dict[str, float]], batch: int = 8) -> dict[str, float]:
+    """Mean of each metric that ``row`` reports for consecutive slices of a ``count``-item validation set."""
+    stats: dict[str, list[float]] = {}
+    for i in range(0, count, batch):
+        for key, value in row(slice(i, i + batch)).items():
+            stats.setdefault(key, []).append(value)
+    return {k: float(np.mean(v)) for k, v in stats.items()}

@@ -137,7 +137,7 @@ def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSetting
                  console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train a ``robust-<secrets>`` model against the attack layer; ``arch.growth`` is the U-Nets' base width
     and ``arch.blocks`` their number of levels."""
-    arch = arch or Architecture(blocks=4, growth=32, patch=128)
+    arch = arch or Architecture(blocks=4, growth=16, patch=128)
     train, val = _banks(data, arch)
     task = RobustTask(train, val, RobustConfig(secrets, width=arch.growth, levels=arch.blocks), arch.patch,
                       arch.batch, weights, arch.val_size)

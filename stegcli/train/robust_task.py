@@ -13,6 +13,10 @@ same backward pass: the generators see the critics' weights detached, the
 critics see the generated images detached, so one optimizer serves both.
 ``w_stego`` is steered towards a stego PSNR target (a running log-weight), so a
 run ends near the invisibility users are promised whatever the other weights are.
+
+A warm-up (a curriculum, as robust watermarking networks are usually trained)
+first teaches plain hiding and revealing at a looser stego target, then blends
+in the attacks and tightens the target over ``warmup_steps``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from stegcli.nn.robust import RobustConfig, RobustNet
 from stegcli.nn.unet import PatchDiscriminator
 from stegcli.train.attack_layer import AttackLayer, AttackRanges
 from stegcli.train.data import ImageBank
-from stegcli.train.losses import psnr, quantize_ste
+from stegcli.train.losses import batched_means, psnr, quantize_ste
 
 
 @dataclass
@@ -42,6 +46,8 @@ class RobustWeights:
     residual: float = 1.0
     reveal: float = 2.0
     adversarial: float = 0.01
+    warmup_steps: int = 2000  # ramp from clean hiding at a looser stego target to the full attack mix
+    warmup_slack_db: float = 10.0  # how much looser the stego target starts
 
 
 class RobustTrainingModel(nn.Module):
@@ -53,6 +59,7 @@ class RobustTrainingModel(nn.Module):
         self.critic_stego = PatchDiscriminator(3)
         self.critic_secret = PatchDiscriminator(3)
         self.register_buffer("log_stego_weight", torch.tensor(math.log(stego_weight)))
+        self.register_buffer("steps_seen", torch.tensor(0, dtype=torch.long))  # drives the warm-up, survives resumes
 
 
 def lsgan_generator(critic: nn.Module, fake: torch.Tensor) -> torch.Tensor:
@@ -99,9 +106,11 @@ class RobustTask:
         cover, secrets, seed = batch
         w, m = self.weights, self.model
         rng = np.random.default_rng(seed)
+        ramp = min(1.0, float(m.steps_seen) / w.warmup_steps) if w.warmup_steps else 1.0
+        kinds = [k if rng.random() < ramp else "none" for k in self.attacks.draw(rng, cover.shape[0])]
         stego = m.net.hide(cover, secrets)
         stego_q = quantize_ste(stego)
-        attacked, _ = self.attacks(stego, rng)
+        attacked, _ = self.attacks(stego, rng, kinds)
         revealed, residual, cover_r = m.net.reveal(attacked)
         target = (stego_q - cover).detach() * self.config.amplify
         stego_weight = m.log_stego_weight.exp()
@@ -113,9 +122,11 @@ class RobustTask:
             loss = loss + lsgan_critic(m.critic_stego, cover, stego_q) + lsgan_critic(m.critic_secret, as_images(secrets), fake_secrets)
         stego_psnr = psnr(stego_q.detach(), cover)
         if w.stego_psnr_target > 0:
+            target = w.stego_psnr_target - (1 - ramp) * w.warmup_slack_db
             with torch.no_grad():
-                step = self.STEER_RATE * (w.stego_psnr_target - min(stego_psnr, 60.0))  # inf: stego == cover
-                m.log_stego_weight.add_(step).clamp_(0.0, math.log(1e4))
+                step = self.STEER_RATE * (target - min(stego_psnr, 60.0))  # inf: stego == cover
+                m.log_stego_weight.add_(step).clamp_(math.log(0.01), math.log(1e4))
+        m.steps_seen += 1
         metrics = {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secrets),
                    "stego_weight": float(stego_weight)}
         return loss, metrics
@@ -124,18 +135,17 @@ class RobustTask:
     def validate(self, device: torch.device) -> dict[str, float]:
         """Stego PSNR after rounding; revealed PSNR from the PNG stego and from a real JPEG Q75 of it."""
         self.model.eval()
-        stats: dict[str, list[float]] = {}
-        for i in range(0, len(self.val_covers), 8):
-            cover, secrets = self.val_covers[i : i + 8].to(device), self.val_secrets[i : i + 8].to(device)
+
+        def row(part: slice) -> dict[str, float]:
+            cover, secrets = self.val_covers[part].to(device), self.val_secrets[part].to(device)
             stego = quantize_ste(self.net.hide(cover, secrets))
             images = (stego * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
             jpeg75 = torch.from_numpy(np.stack([jpeg(im, 75) for im in images])).permute(0, 3, 1, 2).float().div(255)
-            row = {"stego_psnr": psnr(stego, cover),
-                   "revealed_psnr": psnr(self.net.reveal(stego)[0].clamp(0, 1), secrets),
-                   "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75.to(device))[0].clamp(0, 1), secrets)}
-            for key, value in row.items():
-                stats.setdefault(key, []).append(value)
-        return {k: float(np.mean(v)) for k, v in stats.items()}
+            return {"stego_psnr": psnr(stego, cover),
+                    "revealed_psnr": psnr(self.net.reveal(stego)[0].clamp(0, 1), secrets),
+                    "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75.to(device))[0].clamp(0, 1), secrets)}
+
+        return batched_means(len(self.val_covers), row)
 
     def recipe(self) -> dict:
         return {"payload": "images", "secrets": self.config.secrets, "patch": self.patch, "batch": self.batch,
