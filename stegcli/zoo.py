@@ -75,7 +75,7 @@ for _grid in (2, 3, 4):
     register_model(f"mosaic-{_grid * _grid}", "mosaic",
                    f"up to {_grid * _grid} secret images as one {_grid}x{_grid} mosaic (InvMIHNet)")
 for _n in range(1, 4):
-    register_model(f"robust-{_n}", "robust", f"{_n} secret image(s) that survive JPEG, noise, blur, rescaling and cropping")
+    register_model(f"robust-{_n}", "robust", f"{_n} secret image(s), trained against JPEG, noise, blur, rescaling and cropping")
 
 
 Kinds = str | tuple[str, ...] | None  # one family, several, or any

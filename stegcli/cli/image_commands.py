@@ -38,7 +38,7 @@ def numbered_outputs(output: str, count: int) -> list[str]:
     return [str(path.with_name(f"{path.stem}-{i:0{width}d}{path.suffix}")) for i in range(1, count + 1)]
 
 
-Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N): survives JPEG, noise, blur, rescaling and cropping; no key.")]
+Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N), trained against JPEG, noise, blur, rescaling and cropping; no key.")]
 
 
 def _is_robust(robust: bool, model: Optional[str]) -> bool:
@@ -74,7 +74,7 @@ def hide_command(
 
     if output is not None and Path(output).suffix.lower() in JPEG_SUFFIXES:
         raise UsageError(f"{output}: JPEG would destroy what {model or model_for(len(secrets))} hides; "
-                         "write .png, or use --robust (robust-1..3 survive JPEG)")
+                         "write .png, or use --robust (robust-1..3 are trained for JPEG)")
     if quality is not None:
         raise UsageError("--quality is for robust JPEG stego images (--robust -o stego.jpg)")
     name = model or model_for(len(secrets))
