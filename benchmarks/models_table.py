@@ -2,7 +2,7 @@
 
     python benchmarks/models_table.py benchmarks/results/eval-bits-*.json
     python benchmarks/models_table.py benchmarks/results/eval-isn-*.json
-    python benchmarks/models_table.py benchmarks/results/attacks-robust-*.json   (one row per model and attack)
+    python benchmarks/models_table.py benchmarks/results/attacks-*.json   (one row per model and attack)
 """
 
 from __future__ import annotations
