@@ -20,6 +20,13 @@ MIN_SIDE = 16
 TILE = 1024  # full-resolution tile side: bounds peak memory on large images, same result
 
 
+def check_min_side(image: np.ndarray, what: str) -> None:
+    """Refuse images under MIN_SIDE pixels on a side (every model needs some room)."""
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
+
+
 class StegoEngine:
     def __init__(self, model: StegoINN | MosaicINN, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
         self.model, self.name = model.eval(), name
@@ -39,10 +46,8 @@ class StegoEngine:
 
     def region(self, image: np.ndarray, what: str) -> tuple[int, int]:
         """The stride-aligned (h, w) the model works on; refuses images under MIN_SIDE."""
-        height, width = image.shape[:2]
-        if min(height, width) < MIN_SIDE:
-            raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
-        return aligned_shape(height, width, self.model.config.stride)
+        check_min_side(image, what)
+        return aligned_shape(*image.shape[:2], self.model.config.stride)
 
     @torch.no_grad()
     def forward(self, cover: np.ndarray, secret: torch.Tensor) -> tuple[np.ndarray, StegoKey]:

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stegcli.engine import MIN_SIDE
-from stegcli.errors import CapacityError, UsageError
+from stegcli.engine import check_min_side
+from stegcli.errors import UsageError
 from stegcli.images import fit_to
 from stegcli.nn import RobustNet
 from stegcli.tensors import from_tensor, to_tensor
@@ -49,11 +49,6 @@ class RobustCodec:
         model, _ = load_model(get_spec(name, "robust").name, device, kind="robust")
         return cls(model, name, device)
 
-    def _check(self, image: np.ndarray, what: str) -> None:
-        height, width = image.shape[:2]
-        if min(height, width) < MIN_SIDE:
-            raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
-
     def check_count(self, count: int, what: str) -> None:
         if count != self.secrets:
             raise UsageError(f"{what} does not match {self.name}, which hides {self.secrets} image(s)")
@@ -62,7 +57,7 @@ class RobustCodec:
     def hide(self, cover: np.ndarray, secrets: list[np.ndarray]) -> np.ndarray:
         """The 8-bit stego image (same size as the cover); secrets are resized to the cover."""
         self.check_count(len(secrets), f"{len(secrets)} secret image(s)")
-        self._check(cover, "cover")
+        check_min_side(cover, "cover")
         height, width = cover.shape[:2]
         secret_t = torch.cat([to_tensor(fit_to(s, height, width, f"secret {i + 1}"), self.device)
                               for i, s in enumerate(secrets)], dim=1)
@@ -76,7 +71,7 @@ class RobustCodec:
         """The hidden images, at the size of the image given (resize an attacked image back first if you can)."""
         count = self.secrets if count is None else count
         self.check_count(count, f"{count} image(s)")
-        self._check(stego, "stego")
+        check_min_side(stego, "stego")
         (secrets,) = run_tiled(lambda x: (self.model.reveal(x)[0],), [to_tensor(stego, self.device)], (1,), (1,),
                                self.tile, self.halo)
         return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
