@@ -13,7 +13,7 @@ import torch
 from stegcli.errors import CapacityError, InputError, IntegrityError
 from stegcli.key import StegoKey, stego_digest
 from stegcli.nn import MosaicINN, StegoINN
-from stegcli.tensors import aligned_shape, from_tensor, to_tensor
+from stegcli.tensors import aligned_shape, from_tensor, round_up, to_tensor
 from stegcli.tiling import run_tiled
 
 MIN_SIDE = 16
@@ -33,7 +33,7 @@ class StegoEngine:
         self.device = torch.device(device)
         stride, radius = model.config.stride, model.config.receptive_radius
         self.tile = tile - tile % stride
-        self.halo = None if radius is None else -(-radius // stride) * stride  # None: one pass, no tiles
+        self.halo = None if radius is None else round_up(radius, stride)  # None: one pass, no tiles
 
     def _run(self, fn, inputs: list[torch.Tensor], in_scales: tuple[int, ...], out_scales: tuple[int, ...]):
         if self.halo is None:

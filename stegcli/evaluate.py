@@ -102,18 +102,23 @@ def _quality(prefix: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[st
     }
 
 
-def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[np.ndarray]) -> dict:
-    """Hide ``codec.secrets`` secrets per cover, save/load the stego as PNG, reveal keyless and keyed.
-
-    Secret i of cover k is ``secrets[k * n + i]`` (see :func:`fixed_crops` for how they are drawn),
-    so every pair of the run is fixed.
-    """
-    n = codec.secrets
-    if len(secrets) < n * len(covers):
-        raise ValueError(f"{len(covers)} covers need {n * len(covers)} secrets, got {len(secrets)}")
-    values: dict[str, list[float]] = {}
+def cover_sets(covers: list[np.ndarray], secrets: list[np.ndarray], per_cover: int):
+    """(k, cover k, its secrets): secret i of cover k is ``secrets[k * per_cover + i]`` (see :func:`fixed_crops`),
+    so every pair of a run is fixed."""
+    if len(secrets) < per_cover * len(covers):
+        raise ValueError(f"{len(covers)} covers need {per_cover * len(covers)} secrets, got {len(secrets)}")
     for k, cover in enumerate(covers):
-        hidden = secrets[k * n : (k + 1) * n]
+        yield k, cover, secrets[k * per_cover : (k + 1) * per_cover]
+
+
+def _header(name: str, covers: list[np.ndarray]) -> dict:
+    return {"model": name, "pairs": len(covers), "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}"}
+
+
+def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[np.ndarray]) -> dict:
+    """Hide ``codec.secrets`` secrets per cover, save/load the stego as PNG, reveal keyless and keyed."""
+    values: dict[str, list[float]] = {}
+    for _, cover, hidden in cover_sets(covers, secrets, codec.secrets):
         result = codec.hide(cover, hidden)
         stego = png_roundtrip(result.stego)
         rows = _quality("stego", [(stego, cover)])
@@ -121,12 +126,7 @@ def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[n
         rows.update(_quality("revealed_with_key", list(zip(codec.reveal(stego, result.key), hidden, strict=True))))
         for key, vals in rows.items():
             values.setdefault(key, []).extend(vals)
-    return {
-        "model": codec.name,
-        "pairs": len(covers),
-        "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
-        **{key: Summary.of(vals).__dict__ for key, vals in values.items()},
-    }
+    return {**_header(codec.name, covers), **{key: Summary.of(vals).__dict__ for key, vals in values.items()}}
 
 
 def _resized_back(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -164,23 +164,16 @@ def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list
     ``stego_*`` compares the PNG stego with its cover (the same in every row);
     ``revealed_*`` compares what reveal returns after the attack with the hidden images.
     """
-    if len(secrets) < per_cover * len(covers):
-        raise ValueError(f"{len(covers)} covers need {per_cover * len(covers)} secrets, got {len(secrets)}")
     rows: dict[str, dict[str, list[float]]] = {a: {} for a in attack_names}
-    for k, cover in enumerate(covers):
-        hidden = secrets[k * per_cover : (k + 1) * per_cover]
+    for k, cover, hidden in cover_sets(covers, secrets, per_cover):
         stego = png_roundtrip(hide(cover, hidden))
         stego_q = {"stego_psnr": [psnr(stego, cover)], "stego_ssim": [ssim(stego, cover)]}
         for attack in attack_names:
-            revealed = reveal(png_roundtrip(EVAL_ATTACKS[attack](stego, k)))
+            revealed = reveal(EVAL_ATTACKS[attack](stego, k))  # every attack returns 8-bit pixels already
             pairs = list(zip(revealed, hidden, strict=True))
             values = {**stego_q, "revealed_psnr": [psnr(a, b) for a, b in pairs],
                       "revealed_ssim": [ssim(a, b) for a, b in pairs]}
             for key, vals in values.items():
                 rows[attack].setdefault(key, []).extend(vals)
-    return {
-        "model": name,
-        "pairs": len(covers),
-        "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
-        "attacks": {a: {key: Summary.of(vals).__dict__ for key, vals in r.items()} for a, r in rows.items()},
-    }
+    return {**_header(name, covers),
+            "attacks": {a: {key: Summary.of(vals).__dict__ for key, vals in r.items()} for a, r in rows.items()}}

@@ -18,7 +18,7 @@ from stegcli.engine import check_min_side
 from stegcli.errors import UsageError
 from stegcli.images import fit_to
 from stegcli.nn import RobustNet
-from stegcli.tensors import from_tensor, to_tensor
+from stegcli.tensors import from_tensor, round_up, to_tensor
 from stegcli.tiling import run_tiled
 from stegcli.zoo import get_spec, load_model
 
@@ -41,8 +41,7 @@ class RobustCodec:
         self.secrets = model.config.secrets
         stride = model.config.stride
         self.tile = tile - tile % stride
-        halo = 2 * model.config.receptive_radius  # reveal chains two U-Nets
-        self.halo = -(-halo // stride) * stride
+        self.halo = round_up(2 * model.config.receptive_radius, stride)  # reveal chains two U-Nets
 
     @classmethod
     def from_name(cls, name: str, device: torch.device | str = "cpu") -> "RobustCodec":

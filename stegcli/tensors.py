@@ -16,6 +16,11 @@ def aligned_shape(height: int, width: int, stride: int) -> tuple[int, int]:
     return height - height % stride, width - width % stride
 
 
+def round_up(value: int, stride: int) -> int:
+    """The smallest multiple of ``stride`` that is >= ``value`` (tile halos must fall on whole blocks)."""
+    return -(-value // stride) * stride
+
+
 def to_tensor(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
     return torch.from_numpy(np.require(image, requirements=["C", "W"])).to(device).permute(2, 0, 1)[None].float().div(255)
 

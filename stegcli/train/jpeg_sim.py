@@ -14,13 +14,13 @@ seed's way of keeping the networks from overfitting one simulator.
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+
+from stegcli.attacks import jpeg
 
 # IJG (libjpeg) base tables, the ones Pillow scales by quality
 LUMA_TABLE = [
@@ -108,15 +108,11 @@ def simulate_jpeg(x: torch.Tensor, quality: torch.Tensor, rounding=round_cubic) 
 
 
 def real_jpeg(x: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
-    """Pillow's JPEG in the forward pass, identity gradient."""
+    """Pillow's JPEG (:func:`stegcli.attacks.jpeg`) in the forward pass, identity gradient."""
     images = (x.detach().clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-    out = []
-    for image, q in zip(images, quality.tolist()):
-        buf = io.BytesIO()
-        Image.fromarray(image).save(buf, format="JPEG", quality=int(q))
-        out.append(np.asarray(Image.open(buf).convert("RGB")))
-    decoded = torch.from_numpy(np.stack(out)).to(x.device).permute(0, 3, 1, 2).float() / 255
-    return x + (decoded - x).detach()
+    decoded = np.stack([jpeg(image, int(q)) for image, q in zip(images, quality.tolist())])
+    decoded_t = torch.from_numpy(decoded).to(x.device).permute(0, 3, 1, 2).float() / 255
+    return x + (decoded_t - x).detach()
 
 
 def jpeg_mix(x: torch.Tensor, quality: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
