@@ -142,6 +142,25 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     out = tmp_path / "robust-2.safetensors"
     assert export(trainer, out, {"validation": trainer.task.validate(trainer.device)}) == "robust-2"
     net, meta = load_weights_file(out, expected_name="robust-2")
-    assert meta["kind"] == "robust" and "revealed_jpeg75_psnr" in meta["metrics"]["validation"]
+    validation = meta["metrics"]["validation"]
+    assert meta["kind"] == "robust" and "revealed_jpeg75_psnr" in validation
+    assert {"revealed_psnr_secret1", "revealed_psnr_secret2"} <= validation.keys()  # a 2-secret model, per secret
     assert not any(k.startswith("critic") for k in net.state_dict())  # the critics stay in the run folder
     assert len(RobustCodec(net, "robust-2").reveal(smooth_image(32, 32))) == 2
+
+
+def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
+    """``steg train robust -n 2 --init robust-1.safetensors`` starts from the 1-secret model."""
+    from stegcli.errors import ModelError
+    from stegcli.nn import RobustConfig, RobustNet
+    from stegcli.train.recipes import warm_start
+
+    path = tiny_weights_dir / "robust-1.safetensors"
+    source, _ = load_weights_file(path, expected_name="robust-1")
+    grown = RobustNet(RobustConfig(2, width=4, levels=3))
+    assert warm_start(grown, path)
+    cover, secrets = torch.rand(1, 3, 16, 16), torch.rand(1, 6, 16, 16)
+    with torch.no_grad():
+        assert torch.allclose(grown.hide(cover, secrets), source.hide(cover, secrets[:, :3]), atol=1e-6)
+    with pytest.raises(ModelError, match="cannot grow"):
+        warm_start(RobustNet(RobustConfig(2, width=8, levels=3)), path)

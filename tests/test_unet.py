@@ -69,3 +69,35 @@ def test_receptive_radius_bounds_what_hide_and_twice_it_what_reveal_sees():
 def test_patch_discriminator_scores_patches():
     scores = PatchDiscriminator(3, width=8)(torch.rand(2, 3, 64, 64))
     assert scores.shape[:2] == (2, 1) and scores.shape[-1] > 1
+
+
+def randomised(net: torch.nn.Module) -> torch.nn.Module:
+    """A stand-in for a trained net: every weight non-zero."""
+    torch.manual_seed(0)
+    for p in net.parameters():
+        p.data.normal_(0, 0.1)
+    return net
+
+
+@pytest.mark.parametrize("steps", [[1, 3], [1, 2, 3]])
+def test_a_grown_robust_net_starts_as_its_source(steps):
+    source = randomised(RobustNet(RobustConfig(1, width=4, levels=3)))
+    grown = source
+    for n in steps[1:]:
+        bigger = RobustNet(RobustConfig(n, width=4, levels=3))
+        bigger.grow_from(grown)
+        grown = bigger
+    cover, secrets = torch.rand(2, 3, 24, 16), torch.rand(2, 9, 24, 16)
+    with torch.no_grad():
+        stego = source.hide(cover, secrets[:, :3])
+        # the new secrets are not hidden yet (equal up to float summation order: the convs have more, zero, inputs)
+        assert torch.allclose(grown.hide(cover, secrets), stego, atol=1e-6)
+        revealed = source.reveal(stego)[0]
+        assert all(torch.allclose(part, revealed, atol=1e-6) for part in grown.reveal(stego)[0].split(3, dim=1))
+
+
+def test_growing_needs_the_same_widths_and_fewer_secrets():
+    with pytest.raises(ValueError, match="cannot grow"):
+        RobustNet(RobustConfig(2, width=4, levels=3)).grow_from(RobustNet(RobustConfig(1, width=8, levels=3)))
+    with pytest.raises(ValueError, match="cannot grow"):
+        RobustNet(RobustConfig(1, width=4, levels=3)).grow_from(RobustNet(RobustConfig(2, width=4, levels=3)))

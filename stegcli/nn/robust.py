@@ -56,6 +56,21 @@ class RobustNet(nn.Module):
         nn.init.zeros_(self.embed.out.weight)  # start from stego == cover
         nn.init.zeros_(self.embed.out.bias)
 
+    def grow_from(self, source: "RobustNet") -> None:
+        """Start from a trained model with fewer secrets (``steg train robust -n 2 --init robust-1...``).
+
+        The grown model hides and reveals the source's secrets exactly as the source did; the new
+        secrets start from the source's code for its last secret and must be learnt. Started from
+        scratch, the 2- and 3-secret models never learnt to reveal anything (docs/models.md).
+        """
+        mine, theirs = self.config, source.config
+        if (mine.width, mine.levels, mine.amplify) != (theirs.width, theirs.levels, theirs.amplify) or theirs.secrets > mine.secrets:
+            raise ValueError(f"cannot grow {mine} from {theirs}: widths, levels and amplification must match "
+                             "and the source must hide fewer secrets")
+        self.embed.grow_from(source.embed)
+        self.decouple.load_state_dict(source.decouple.state_dict())
+        self.reveal_net.grow_from(source.reveal_net)
+
     def hide(self, cover: torch.Tensor, secrets: torch.Tensor) -> torch.Tensor:
         """Stego (B, 3, H, W) before rounding: cover plus the embedded residual. Any size."""
         x, (h, w) = pad_to(torch.cat([cover, secrets], dim=1), self.config.stride)

@@ -71,6 +71,45 @@ class BranchedUNet(nn.Module):
             y = self.merges[i](torch.cat([skips[i], F.leaky_relu(y, 0.2)], dim=1))
         return self.out(y)
 
+    @torch.no_grad()
+    def grow_from(self, source: "BranchedUNet") -> None:
+        """Take a trained U-Net with fewer branches (or output channels) as the start of this one.
+
+        Shared parts are copied; every new branch starts as a copy of the source's last encoder
+        whose features the decoder does not see yet (zero weights), so the grown net computes
+        exactly what the source did; extra output channels repeat the source's last ones.
+        Why: a model with more secrets then starts from a working hiding code instead of from
+        zero, where it never gets going (docs/models.md, robust models).
+        """
+        if (source.c_in, source.stride, len(source.merges)) != (self.c_in, self.stride, len(self.merges)) \
+                or source.branches > self.branches or source.out.out_channels > self.out.out_channels:
+            raise ValueError("grow_from needs a source U-Net with the same levels and at most as many branches and outputs")
+        old, new = source.branches, self.branches
+        for k, encoder in enumerate(self.encoders):
+            encoder.load_state_dict(source.encoders[min(k, old - 1)].state_dict())
+
+        def widen(dst: nn.Conv2d, src: nn.Conv2d, width: int) -> None:
+            """Input channels are [branch 0 .. branch n-1 (width each), rest]: copy old branches and rest."""
+            dst.weight.zero_()
+            dst.weight[:, : old * width] = src.weight[:, : old * width]
+            dst.weight[:, new * width :] = src.weight[:, old * width :]
+            dst.bias.copy_(src.bias)
+
+        for i, (up, merge) in enumerate(zip(self.ups, self.merges)):
+            if i == len(self.ups) - 1:  # the deepest level sees every branch
+                widen(up, source.ups[i], up.in_channels // new)
+            else:
+                up.load_state_dict(source.ups[i].state_dict())
+            width = merge[0].out_channels
+            widen(merge[0], source.merges[i][0], width)
+            merge[2].load_state_dict(source.merges[i][2].state_dict())
+        have = source.out.out_channels
+        for start in range(0, self.out.out_channels, have):
+            rows = slice(start, min(start + have, self.out.out_channels))
+            count = rows.stop - rows.start
+            self.out.weight[rows] = source.out.weight[have - count :]
+            self.out.bias[rows] = source.out.bias[have - count :]
+
 
 def pad_to(x: torch.Tensor, stride: int) -> tuple[torch.Tensor, tuple[int, int]]:
     """Reflect-pad the bottom/right so both sides divide by ``stride``; returns the original size."""

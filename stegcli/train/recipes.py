@@ -59,15 +59,23 @@ def warm_start(model: torch.nn.Module, path: Path, console: Console | None = Non
     """Load a weights file into a network that never trained (so later resumes keep their progress).
 
     This is how training continues from shipped weights: ``--init weights/isn-4.safetensors``.
+    A robust model may start from one with fewer secrets (:meth:`RobustNet.grow_from`).
     """
     if not is_fresh(model):
         return False
     source, _ = load_weights_file(path, expected_name=None)
-    if source.config != model.config:
+    grow = isinstance(model, RobustNet) and isinstance(source, RobustNet) and source.config.secrets < model.config.secrets
+    if grow:
+        try:
+            model.grow_from(source)
+        except ValueError as exc:
+            raise ModelError(f"{path}: {exc}") from None
+    elif source.config != model.config:
         raise ModelError(f"{path}: architecture {source.config} does not match {model.config}")
-    model.load_state_dict(source.state_dict())
+    else:
+        model.load_state_dict(source.state_dict())
     if console is not None:
-        console.print(f"initialised from {path}")
+        console.print(f"{'grown' if grow else 'initialised'} from {path}")
     return True
 
 

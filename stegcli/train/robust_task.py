@@ -133,7 +133,7 @@ class RobustTask:
 
     @torch.no_grad()
     def validate(self, device: torch.device) -> dict[str, float]:
-        """Stego PSNR after rounding; revealed PSNR from the PNG stego and from a real JPEG Q75 of it."""
+        """Stego PSNR after rounding; revealed PSNR from the PNG stego (also per secret) and from a real JPEG Q75 of it."""
         self.model.eval()
 
         def row(part: slice) -> dict[str, float]:
@@ -141,9 +141,13 @@ class RobustTask:
             stego = quantize_ste(self.net.hide(cover, secrets))
             images = (stego * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
             jpeg75 = torch.from_numpy(np.stack([jpeg(im, 75) for im in images])).permute(0, 3, 1, 2).float().div(255)
-            return {"stego_psnr": psnr(stego, cover),
-                    "revealed_psnr": psnr(self.net.reveal(stego)[0].clamp(0, 1), secrets),
-                    "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75.to(device))[0].clamp(0, 1), secrets)}
+            revealed = self.net.reveal(stego)[0].clamp(0, 1)
+            metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets),
+                       "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75.to(device))[0].clamp(0, 1), secrets)}
+            if self.config.secrets > 1:  # a secret the model has not learnt hides in the mean
+                for i, (r, t) in enumerate(zip(revealed.split(3, 1), secrets.split(3, 1)), start=1):
+                    metrics[f"revealed_psnr_secret{i}"] = psnr(r, t)
+            return metrics
 
         return batched_means(len(self.val_covers), row)
 
