@@ -2,6 +2,9 @@
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,6 +150,13 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     assert {"revealed_psnr_secret1", "revealed_psnr_secret2"} <= validation.keys()  # a 2-secret model, per secret
     assert not any(k.startswith("critic") for k in net.state_dict())  # the critics stay in the run folder
     assert len(RobustCodec(net, "robust-2").reveal(smooth_image(32, 32))) == 2
+    # benchmarks/robust_validation.py reads both the exported file and the run's checkpoint
+    script = Path(__file__).parents[1] / "benchmarks" / "robust_validation.py"
+    for args in ([str(out)], [str(tmp_path / "run" / "checkpoint.safetensors"), "--config-from", str(out)]):
+        done = subprocess.run([sys.executable, str(script), str(photo_dir), *args, "--size", "32"],
+                              capture_output=True, text=True, check=True)
+        printed = json.loads(done.stdout)
+        assert printed["revealed_psnr_secret2"] == pytest.approx(validation["revealed_psnr_secret2"], abs=0.01)
 
 
 def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
