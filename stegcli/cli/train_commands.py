@@ -27,7 +27,7 @@ Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run fo
 Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
 Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
 Minutes = Annotated[float, typer.Option("--minutes", min=0, help="Stop after this much wall time (then checkpoint and export); 0: no limit.")]
-Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; ignored once the run has trained.")]
+Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; for robust models it may hide fewer secrets (the model is grown); ignored once the run has trained.")]
 
 
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
