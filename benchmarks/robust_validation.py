@@ -15,18 +15,11 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
 
+from stegcli.train.checkpoint import checkpoint_model_state
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.robust_task import RobustTask
 from stegcli.zoo import load_weights_file
-
-
-def checkpoint_net_state(path: Path) -> dict[str, torch.Tensor]:
-    """The robust network's tensors of a training checkpoint (critics and optimizer left out)."""
-    prefix = "model.net."
-    with safe_open(str(path), framework="pt") as handle:
-        return {key[len(prefix) :]: handle.get_tensor(key) for key in handle.keys() if key.startswith(prefix)}
 
 
 def main() -> None:
@@ -40,11 +33,9 @@ def main() -> None:
     if is_checkpoint and args.config_from is None:
         parser.error("a checkpoint needs --config-from FILE (an exported file of the same architecture)")
     net, _ = load_weights_file(args.config_from if is_checkpoint else args.weights, expected_name=None)
-    if is_checkpoint:
-        net.load_state_dict(checkpoint_net_state(args.weights))
     val = ImageBank(list_images(args.data, "val"), args.size)
     task = RobustTask(val, val, net.config, patch=args.size, batch=1, val_size=args.size)
-    task.model.net.load_state_dict(net.state_dict())
+    task.net.load_state_dict(checkpoint_model_state(args.weights, "net.") if is_checkpoint else net.state_dict())
     metrics = task.validate(torch.device("cpu"))
     print(json.dumps({"weights": str(args.weights), **{k: round(v, 2) for k, v in metrics.items()}}))
 

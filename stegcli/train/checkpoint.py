@@ -28,17 +28,24 @@ def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.O
     os.replace(tmp, path)
 
 
+def checkpoint_model_state(path: Path, prefix: str = "") -> dict[str, torch.Tensor]:
+    """The model tensors of a checkpoint whose names start with ``prefix`` (stripped), without the optimizer.
+
+    A sub-network's weights (``prefix="net."``: a robust model without its critics) can be read this way.
+    """
+    start = f"model.{prefix}"
+    with safe_open(str(path), framework="pt") as handle:
+        return {key[len(start) :]: handle.get_tensor(key) for key in handle.keys() if key.startswith(start)}
+
+
 def load_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    slots: dict[int, dict[str, torch.Tensor]] = {}
     with safe_open(str(path), framework="pt") as handle:
         meta = handle.metadata()
-        model_state, slots = {}, {}
         for key in handle.keys():
-            tensor = handle.get_tensor(key)
-            if key.startswith("model."):
-                model_state[key[len("model.") :]] = tensor
-            else:
+            if key.startswith("optim."):
                 _, idx, slot = key.split(".", 2)
-                slots.setdefault(int(idx), {})[slot] = tensor
-    model.load_state_dict(model_state)
+                slots.setdefault(int(idx), {})[slot] = handle.get_tensor(key)
+    model.load_state_dict(checkpoint_model_state(path))
     optimizer.load_state_dict({"state": slots, "param_groups": json.loads(meta["param_groups"])})
     return json.loads(meta["state"])

@@ -30,11 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from stegcli.attacks import jpeg
 from stegcli.nn.robust import RobustConfig, RobustNet
 from stegcli.nn.unet import PatchDiscriminator
 from stegcli.train.attack_layer import AttackLayer, AttackRanges
 from stegcli.train.data import ImageBank
+from stegcli.train.jpeg_sim import real_jpeg
 from stegcli.train.losses import batched_means, psnr, quantize_ste
 
 
@@ -139,11 +139,10 @@ class RobustTask:
         def row(part: slice) -> dict[str, float]:
             cover, secrets = self.val_covers[part].to(device), self.val_secrets[part].to(device)
             stego = quantize_ste(self.net.hide(cover, secrets))
-            images = (stego * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-            jpeg75 = torch.from_numpy(np.stack([jpeg(im, 75) for im in images])).permute(0, 3, 1, 2).float().div(255)
+            jpeg75 = real_jpeg(stego, torch.full((len(stego),), 75))
             revealed = self.net.reveal(stego)[0].clamp(0, 1)
             metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets),
-                       "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75.to(device))[0].clamp(0, 1), secrets)}
+                       "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75)[0].clamp(0, 1), secrets)}
             if self.config.secrets > 1:  # a secret the model has not learnt hides in the mean
                 for i, (r, t) in enumerate(zip(revealed.split(3, 1), secrets.split(3, 1)), start=1):
                     metrics[f"revealed_psnr_secret{i}"] = psnr(r, t)
