@@ -5,8 +5,10 @@ import torch
 from stegcli.train.attack_layer import (
     ATTACKS,
     AttackLayer,
+    AttackRanges,
     blur,
     crop_and_back,
+    parse_attack_mix,
     resize_and_back,
 )
 
@@ -31,6 +33,15 @@ def test_attacks_are_drawn_with_the_configured_weights():
     kinds = AttackLayer().draw(np.random.default_rng(1), 4000)
     assert set(kinds) == set(ATTACKS)
     assert abs(kinds.count("jpeg") / 4000 - 0.35) < 0.03
+
+
+def test_attack_mix_names_every_attack_and_refuses_nonsense():
+    assert parse_attack_mix("jpeg=0.6, none=0.4") == {"none": 0.4, "jpeg": 0.6, "noise": 0.0, "blur": 0.0, "resize": 0.0, "crop": 0.0}
+    kinds = AttackLayer(AttackRanges(weights=parse_attack_mix("jpeg=1"))).draw(np.random.default_rng(0), 50)
+    assert set(kinds) == {"jpeg"}
+    for bad in ("jpeg", "jpg=1", "jpeg=x", "jpeg=-1", "jpeg=1,jpeg=2", "none=0", ""):
+        with pytest.raises(ValueError):
+            parse_attack_mix(bad)
 
 
 def test_blur_preserves_constants_and_smooths_edges():

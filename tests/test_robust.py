@@ -159,6 +159,26 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
         assert printed["revealed_psnr_secret2"] == pytest.approx(validation["revealed_psnr_secret2"], abs=0.01)
 
 
+def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, tmp_path):
+    small = ["train", "robust", "--data", str(photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
+             "--width", "4", "--levels", "2", "--device", "cpu", "--run", str(tmp_path / "run")]
+    too_small = run_steg(small)  # 50x60 photographs, validation crops 128 px: one line, no traceback, no run folder
+    assert too_small.code == 3 and "validation images" in too_small.stderr and len(too_small.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+    data = tmp_path / "photos"
+    data.mkdir()
+    for i in range(12):
+        Image.fromarray(smooth_image(130, 130, seed=i)).save(data / f"img-{i:02d}.png")
+    common = [*small[:3], str(data), *small[4:]]
+    bad = run_steg([*common, "--attack-mix", "jpeg=1,sharpen=1"])
+    assert bad.code != 0 and "--attack-mix" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    out = tmp_path / "robust-1.safetensors"
+    done = run_steg([*common, "--attack-mix", "none=0.5,jpeg=0.5", "--export", str(out)])
+    assert done.code == 0, done.stderr
+    _, meta = load_weights_file(out, expected_name="robust-1")
+    assert meta["recipe"]["attacks"]["weights"] == {"none": 0.5, "jpeg": 0.5, "noise": 0.0, "blur": 0.0, "resize": 0.0, "crop": 0.0}
+
+
 def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
     """``steg train robust -n 2 --init robust-1.safetensors`` starts from the 1-secret model."""
     from stegcli.errors import ModelError

@@ -127,12 +127,18 @@ def train_robust_command(
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Steps from clean hiding at a 10 dB looser stego target to the full attack mix.")] = 2000,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
     minutes: Minutes = 0.0,
+    attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default none=0.2,jpeg=0.35,noise=0.1,blur=0.1,resize=0.15,crop=0.1.")] = None,
 ) -> None:
     """Train a robust-N model against simulated JPEG, noise, blur, rescaling and cropping."""
+    from stegcli.train.attack_layer import AttackRanges, parse_attack_mix
     from stegcli.train.recipes import train_robust
     from stegcli.train.robust_task import RobustWeights
 
     weights = RobustWeights(stego=stego_weight, stego_psnr_target=stego_target, reveal=reveal_weight,
                             adversarial=adversarial_weight, warmup_steps=warmup)
+    try:
+        ranges = AttackRanges(weights=parse_attack_mix(attack_mix)) if attack_mix else None
+    except ValueError as exc:
+        raise UsageError(f"--attack-mix: {exc}") from None
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
-                  width, weights, resume, export, threads, device, data, init, minutes)
+                  width, weights, resume, export, threads, device, data, init, minutes, ranges=ranges)

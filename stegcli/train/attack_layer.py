@@ -35,6 +35,26 @@ class AttackRanges:
         "none": 0.2, "jpeg": 0.35, "noise": 0.1, "blur": 0.1, "resize": 0.15, "crop": 0.1})
 
 
+def parse_attack_mix(text: str) -> dict[str, float]:
+    """``"none=0.3,jpeg=0.5,resize=0.2"`` -> attack weights (``steg train robust --attack-mix``); unnamed attacks get 0."""
+    mix: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in ATTACKS:
+            raise ValueError(f"{part!r}: expected NAME=WEIGHT with NAME one of {', '.join(ATTACKS)}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"{part!r}: {value.strip()!r} is not a number") from None
+        if not weight >= 0 or name in mix:
+            raise ValueError(f"{part!r}: each attack once, with a weight >= 0")
+        mix[name] = weight
+    if sum(mix.values()) <= 0:
+        raise ValueError(f"attack mix {text!r} has no positive weight")
+    return {name: mix.get(name, 0.0) for name in ATTACKS}
+
+
 def gaussian_kernel(sigma: float, device: torch.device) -> torch.Tensor:
     radius = max(1, int(np.ceil(3 * sigma)))
     t = torch.arange(-radius, radius + 1, dtype=torch.float32, device=device)

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from stegcli.errors import InputError
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
@@ -31,7 +33,7 @@ def list_images(root: Path, split: str = "all") -> list[Path]:
 class ImageBank:
     """Decoded RGB images held in memory (the whole set is ~1 GB decoded)."""
 
-    def __init__(self, paths: list[Path], min_size: int) -> None:
+    def __init__(self, paths: list[Path], min_size: int, what: str = "images") -> None:
         self.images: list[np.ndarray] = []
         for path in paths:
             with Image.open(path) as img:
@@ -39,7 +41,8 @@ class ImageBank:
             if min(arr.shape[:2]) >= min_size:
                 self.images.append(arr)
         if not self.images:
-            raise ValueError(f"no usable image of at least {min_size}px among {len(paths)} files")
+            folder = f" in {paths[0].parent}" if paths else ""
+            raise InputError(f"no image of at least {min_size}x{min_size} px among {len(paths)} {what}{folder}")
 
     def __len__(self) -> int:
         return len(self.images)

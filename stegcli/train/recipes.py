@@ -19,6 +19,7 @@ from stegcli.nn import (
     RobustNet,
     StegoINN,
 )
+from stegcli.train.attack_layer import AttackRanges
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.hiding_task import (
     BitsPayload,
@@ -91,8 +92,9 @@ def is_fresh(module: torch.nn.Module) -> bool:
 
 
 def _banks(data: Path, arch: Architecture) -> tuple[ImageBank, ImageBank]:
-    """Image banks of the fixed train/validation split."""
-    return ImageBank(list_images(data, "train"), arch.patch), ImageBank(list_images(data, "val"), arch.val_size)
+    """Image banks of the fixed train/validation split (validation crops are ``arch.val_size`` px)."""
+    return (ImageBank(list_images(data, "train"), arch.patch, "training images"),
+            ImageBank(list_images(data, "val"), arch.val_size, "validation images (a fixed ~10% of the folder)"))
 
 
 def _hiding_task(data: Path, arch: Architecture, secret_channels: int, payload_for: Callable[[ImageBank], Payload],
@@ -142,13 +144,13 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
 
 def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                  arch: Architecture | None = None, weights: RobustWeights | None = None, resume: bool = False,
-                 console: Console | None = None, init: Path | None = None) -> Trainer:
-    """Train a ``robust-<secrets>`` model against the attack layer; ``arch.growth`` is the U-Nets' base width
-    and ``arch.blocks`` their number of levels."""
+                 console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None) -> Trainer:
+    """Train a ``robust-<secrets>`` model against the attack layer (``ranges``: its mix and strengths);
+    ``arch.growth`` is the U-Nets' base width and ``arch.blocks`` their number of levels."""
     arch = arch or Architecture(blocks=4, growth=16, patch=128)
     train, val = _banks(data, arch)
     task = RobustTask(train, val, RobustConfig(secrets, width=arch.growth, levels=arch.blocks), arch.patch,
-                      arch.batch, weights, arch.val_size)
+                      arch.batch, weights, arch.val_size, ranges)
     return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
 
 

@@ -152,5 +152,5 @@ class RobustTask:
 
     def recipe(self) -> dict:
         return {"payload": "images", "secrets": self.config.secrets, "patch": self.patch, "batch": self.batch,
-                "loss_weights": asdict(self.weights),
+                "loss_weights": asdict(self.weights), "attacks": asdict(self.attacks.r),
                 "final_stego_weight": round(float(self.model.log_stego_weight.exp()), 3)}
