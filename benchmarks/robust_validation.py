@@ -3,6 +3,9 @@
 Stego PSNR, revealed PSNR from the PNG stego (overall and per secret) and after a
 real JPEG at quality 75, on 128x128 centre crops of the fixed validation split.
 Per-secret numbers show whether a multi-secret model has learnt every secret.
+``--diagnose`` adds where the hidden code gets lost: how well the decoupling network
+recovers the embedded residual from the PNG stego, what the revealing network makes of the
+exact residual, and how much of the residual's energy lies in low frequencies.
 
     python benchmarks/robust_validation.py ../shared/data/train runs/gpu/robust-2.safetensors
     python benchmarks/robust_validation.py ../shared/data/train runs/robust-2/checkpoint.safetensors
@@ -15,11 +18,38 @@ import json
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
+from stegcli.nn.robust import RobustNet
+from stegcli.nn.unet import pad_to
 from stegcli.train.checkpoint import checkpoint_model_state
 from stegcli.train.data import ImageBank, list_images
+from stegcli.train.losses import psnr, quantize_ste
 from stegcli.train.robust_task import RobustTask
 from stegcli.zoo import load_weights_file
+
+
+@torch.no_grad()
+def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dict[str, float | None]:
+    """Where the code is lost between embedding and reveal (no attack: the PNG stego).
+
+    The residual ratios are None when every stego rounds to its cover (nothing is hidden).
+    """
+    net.eval()
+    stego = quantize_ste(net.hide(covers, secrets))
+    residual = (stego - covers) * net.config.amplify  # what the decoupling network is trained to output
+    revealed, estimate, cover_estimate = net.reveal(stego)
+    padded, (h, w) = pad_to(torch.cat([residual, stego], dim=1), net.config.stride)
+    secrets_from_exact = net.reveal_net(padded)[..., :h, :w]
+    low = F.interpolate(F.avg_pool2d(residual, 4, ceil_mode=True), size=(h, w), mode="bilinear", align_corners=False)
+    energy = float(residual.pow(2).sum())
+    return {
+        "residual_correlation": float(F.cosine_similarity(estimate.flatten(), residual.flatten(), dim=0)) if energy else None,
+        "residual_error_to_signal": float((estimate - residual).norm() / residual.norm()) if energy else None,
+        "residual_low_frequency_share": float(low.pow(2).sum()) / energy if energy else None,
+        "decoupled_cover_psnr": psnr(cover_estimate.clamp(0, 1), covers),
+        "revealed_from_exact_residual_psnr": psnr(secrets_from_exact.clamp(0, 1), secrets),
+    }
 
 
 def main() -> None:
@@ -28,6 +58,7 @@ def main() -> None:
     parser.add_argument("weights", type=Path, help="an exported robust-N file, or a run's checkpoint.safetensors")
     parser.add_argument("--config-from", type=Path, help="for a checkpoint: an exported file of the same architecture")
     parser.add_argument("--size", type=int, default=128, help="side of the validation centre crops")
+    parser.add_argument("--diagnose", action="store_true", help="also: how well the decoupled residual matches the embedded one")
     args = parser.parse_args()
     is_checkpoint = args.weights.name == "checkpoint.safetensors"
     if is_checkpoint and args.config_from is None:
@@ -37,7 +68,9 @@ def main() -> None:
     task = RobustTask(val, val, net.config, patch=args.size, batch=1, val_size=args.size)
     task.net.load_state_dict(checkpoint_model_state(args.weights, "net.") if is_checkpoint else net.state_dict())
     metrics = task.validate(torch.device("cpu"))
-    print(json.dumps({"weights": str(args.weights), **{k: round(v, 2) for k, v in metrics.items()}}))
+    if args.diagnose:
+        metrics |= diagnose(task.net, task.val_covers, task.val_secrets)
+    print(json.dumps({"weights": str(args.weights), **{k: v if v is None else round(v, 2) for k, v in metrics.items()}}))
 
 
 if __name__ == "__main__":

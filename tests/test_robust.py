@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import run_steg, smooth_image, tiny_robust
+from helpers import run_steg, smooth_image, tiny_robust, write_tiny_robust_weights
 from PIL import Image
 
 from stegcli.errors import UsageError
@@ -157,6 +157,16 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
                               capture_output=True, text=True, check=True)
         printed = json.loads(done.stdout)
         assert printed["revealed_psnr_secret2"] == pytest.approx(validation["revealed_psnr_secret2"], abs=0.01)
+    diagnosed = {}
+    for name, path in (("trained", out), ("random", write_tiny_robust_weights(tmp_path, 1))):
+        done = subprocess.run([sys.executable, str(script), str(photo_dir), str(path), "--size", "30", "--diagnose"],
+                              capture_output=True, text=True, check=True)  # 30: not a multiple of the U-Nets' stride
+        diagnosed[name] = json.loads(done.stdout)
+    assert validation["stego_psnr"] == float("inf")  # 3 steps: every stego still rounds to its cover ...
+    assert diagnosed["trained"]["residual_correlation"] is None  # ... so there is no residual to compare
+    random = diagnosed["random"]  # a random embedder hides something, a random decoupler does not find it
+    assert abs(random["residual_correlation"]) < 0.5 and 0 < random["residual_low_frequency_share"] < 1
+    assert random["residual_error_to_signal"] > 0.5 and random["revealed_from_exact_residual_psnr"] > 0
 
 
 def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, tmp_path):
