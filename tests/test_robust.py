@@ -189,6 +189,18 @@ def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, tmp_path):
     assert meta["recipe"]["attacks"]["weights"] == {"none": 0.5, "jpeg": 0.5, "noise": 0.0, "blur": 0.0, "resize": 0.0, "crop": 0.0}
 
 
+def test_freeze_embedder_trains_only_the_receiving_side(photo_dir, tmp_path):
+    init = write_tiny_robust_weights(tmp_path, 1, seed=3)
+    start, _ = load_weights_file(init, expected_name="robust-1")  # as stored (fp16 rounding included)
+    trainer = train_robust(photo_dir, 1, tmp_path / "run", TrainSettings(steps=2, val_every=10, log_every=1),
+                           torch.device("cpu"), Architecture(blocks=3, growth=4, patch=32, batch=2, val_size=32),
+                           init=init, freeze_embedder=True)
+    net = trainer.task.net
+    assert all(torch.equal(a, b) for a, b in zip(net.embed.state_dict().values(), start.embed.state_dict().values()))
+    assert not all(torch.equal(a, b) for a, b in zip(net.decouple.state_dict().values(), start.decouple.state_dict().values()))
+    assert trainer.task.recipe()["freeze_embedder"] is True
+
+
 def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
     """``steg train robust -n 2 --init robust-1.safetensors`` starts from the 1-secret model."""
     from stegcli.errors import ModelError

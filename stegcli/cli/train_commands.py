@@ -127,6 +127,7 @@ def train_robust_command(
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Steps from clean hiding at a 10 dB looser stego target to the full attack mix.")] = 2000,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
     minutes: Minutes = 0.0,
+    freeze_embedder: Annotated[bool, typer.Option("--freeze-embedder", help="Train only the decoupling and reveal networks (with --init: on the file's fixed hiding code).")] = False,
     attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default none=0.2,jpeg=0.35,noise=0.1,blur=0.1,resize=0.15,crop=0.1.")] = None,
 ) -> None:
     """Train a robust-N model against simulated JPEG, noise, blur, rescaling and cropping."""
@@ -141,4 +142,5 @@ def train_robust_command(
     except ValueError as exc:
         raise UsageError(f"--attack-mix: {exc}") from None
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
-                  width, weights, resume, export, threads, device, data, init, minutes, ranges=ranges)
+                  width, weights, resume, export, threads, device, data, init, minutes, ranges=ranges,
+                  freeze_embedder=freeze_embedder)

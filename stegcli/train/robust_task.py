@@ -81,10 +81,14 @@ class RobustTask:
     STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
 
     def __init__(self, train: ImageBank, val: ImageBank, config: RobustConfig, patch: int = 128, batch: int = 16,
-                 weights: RobustWeights | None = None, val_size: int = 128, ranges: AttackRanges | None = None) -> None:
+                 weights: RobustWeights | None = None, val_size: int = 128, ranges: AttackRanges | None = None,
+                 freeze_embedder: bool = False) -> None:
         self.train_bank, self.config, self.patch, self.batch = train, config, patch, batch
         self.weights = weights or RobustWeights()
         self.model = RobustTrainingModel(config, self.weights.stego)
+        self.freeze_embedder = freeze_embedder
+        if freeze_embedder:  # train the receiving side on a fixed hiding code (--init a trained model)
+            self.model.net.embed.requires_grad_(False)
         self.attacks = AttackLayer(ranges)
         covers = val.center_crops(val_size)
         n = config.secrets
@@ -152,5 +156,6 @@ class RobustTask:
 
     def recipe(self) -> dict:
         return {"payload": "images", "secrets": self.config.secrets, "patch": self.patch, "batch": self.batch,
+                "freeze_embedder": self.freeze_embedder,
                 "loss_weights": asdict(self.weights), "attacks": asdict(self.attacks.r),
                 "final_stego_weight": round(float(self.model.log_stego_weight.exp()), 3)}
