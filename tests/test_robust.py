@@ -182,6 +182,8 @@ def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, tmp_path):
     common = [*small[:3], str(data), *small[4:]]
     bad = run_steg([*common, "--attack-mix", "jpeg=1,sharpen=1"])
     assert bad.code != 0 and "--attack-mix" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    frozen_zero = run_steg([*common, "--freeze-embedder"])  # nothing to freeze without a trained model
+    assert frozen_zero.code == 2 and "--init" in frozen_zero.stderr
     out = tmp_path / "robust-1.safetensors"
     done = run_steg([*common, "--attack-mix", "none=0.5,jpeg=0.5", "--export", str(out)])
     assert done.code == 0, done.stderr

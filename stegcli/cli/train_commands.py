@@ -128,7 +128,7 @@ def train_robust_command(
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
     minutes: Minutes = 0.0,
     freeze_embedder: Annotated[bool, typer.Option("--freeze-embedder", help="Train only the decoupling and reveal networks (with --init: on the file's fixed hiding code).")] = False,
-    attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default none=0.2,jpeg=0.35,noise=0.1,blur=0.1,resize=0.15,crop=0.1.")] = None,
+    attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default: the mix in docs/models.md.")] = None,
 ) -> None:
     """Train a robust-N model against simulated JPEG, noise, blur, rescaling and cropping."""
     from stegcli.train.attack_layer import AttackRanges, parse_attack_mix
@@ -137,6 +137,8 @@ def train_robust_command(
 
     weights = RobustWeights(stego=stego_weight, stego_psnr_target=stego_target, reveal=reveal_weight,
                             adversarial=adversarial_weight, warmup_steps=warmup)
+    if freeze_embedder and init is None and not resume:
+        raise UsageError("--freeze-embedder needs --init FILE: a trained model whose hiding code stays fixed")
     try:
         ranges = AttackRanges(weights=parse_attack_mix(attack_mix)) if attack_mix else None
     except ValueError as exc:
