@@ -21,7 +21,6 @@ import torch
 import torch.nn.functional as F
 
 from stegcli.nn.robust import RobustNet
-from stegcli.nn.unet import pad_to
 from stegcli.train.checkpoint import checkpoint_model_state
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.losses import psnr, quantize_ste
@@ -37,11 +36,11 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
     """
     net.eval()
     stego = quantize_ste(net.hide(covers, secrets))
-    residual = (stego - covers) * net.config.amplify  # what the decoupling network is trained to output
-    revealed, estimate, cover_estimate = net.reveal(stego)
-    padded, (h, w) = pad_to(torch.cat([residual, stego], dim=1), net.config.stride)
-    secrets_from_exact = net.reveal_net(padded)[..., :h, :w]
-    low = F.interpolate(F.avg_pool2d(residual, 4, ceil_mode=True), size=(h, w), mode="bilinear", align_corners=False)
+    residual = net.amplified_residual(stego, covers)
+    _, estimate, cover_estimate = net.reveal(stego)
+    secrets_from_exact = net.secrets_from(residual, stego)
+    low = F.interpolate(F.avg_pool2d(residual, 4, ceil_mode=True), size=residual.shape[-2:], mode="bilinear",
+                        align_corners=False)
     energy = float(residual.pow(2).sum())
     return {
         "residual_correlation": float(F.cosine_similarity(estimate.flatten(), residual.flatten(), dim=0)) if energy else None,

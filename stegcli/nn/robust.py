@@ -82,8 +82,16 @@ class RobustNet(nn.Module):
         out = self.decouple(x)[..., :h, :w]
         return out[:, :3], out[:, 3:]
 
+    def amplified_residual(self, stego: torch.Tensor, cover: torch.Tensor) -> torch.Tensor:
+        """What the decoupling network is trained to recover from ``stego``: its residual times ``amplify``."""
+        return (stego - cover) * self.config.amplify
+
+    def secrets_from(self, residual: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        """The secrets read from an (estimated) amplified residual and the image it came from."""
+        x, (h, w) = pad_to(torch.cat([residual, image], dim=1), self.config.stride)
+        return self.reveal_net(x)[..., :h, :w]
+
     def reveal(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(secrets, amplified residual, cover) recovered from a possibly attacked stego."""
         residual, cover = self.decouple_residual(image)
-        x, (h, w) = pad_to(torch.cat([residual, image], dim=1), self.config.stride)
-        return self.reveal_net(x)[..., :h, :w], residual, cover
+        return self.secrets_from(residual, image), residual, cover

@@ -116,7 +116,7 @@ class RobustTask:
         stego_q = quantize_ste(stego)
         attacked, _ = self.attacks(stego, rng, kinds)
         revealed, residual, cover_r = m.net.reveal(attacked)
-        target = (stego_q - cover).detach() * self.config.amplify
+        target = m.net.amplified_residual(stego_q, cover).detach()
         stego_weight = m.log_stego_weight.exp()
         loss = (stego_weight * F.mse_loss(stego, cover) + w.cover * F.l1_loss(cover_r, cover)
                 + w.residual * F.l1_loss(residual, target) + w.reveal * F.l1_loss(revealed, secrets))
