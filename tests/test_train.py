@@ -2,6 +2,7 @@ import json
 import time
 
 import numpy as np
+import pytest
 import torch
 from helpers import smooth_image
 from PIL import Image
@@ -138,3 +139,24 @@ def test_time_limit_stops_the_run_even_with_frequent_checkpoints(tmp_path):
     trainer.fit()
     assert time.monotonic() - started < 5 and 0 < trainer.step < 10**6
     assert (tmp_path / "checkpoint.safetensors").exists()
+
+
+def test_lr_warmup_ramps_a_fresh_optimizer_but_not_a_resumed_one(tmp_path):
+    from stegcli.train.loop import Trainer
+
+    settings = TrainSettings(steps=4, lr=1e-2, lr_warmup=8, val_every=10**6, log_every=10**6)
+    trainer = Trainer(SpikyTask(spike_at=-1), tmp_path, settings, torch.device("cpu"))
+    logged = []
+    original_step = trainer.optimizer.step
+
+    def step_and_log(*args, **kwargs):
+        logged.append(trainer.optimizer.param_groups[0]["lr"])
+        return original_step(*args, **kwargs)
+
+    trainer.optimizer.step = step_and_log
+    trainer.fit()
+    assert logged == pytest.approx([1e-2 * k / 8 for k in (1, 2, 3, 4)])
+
+    resumed = Trainer(SpikyTask(spike_at=-1), tmp_path, TrainSettings(steps=6, lr=1e-2, lr_warmup=8), torch.device("cpu"))
+    resumed.resume()  # Adam's moments come back with the checkpoint: no ramp
+    assert resumed.step == 4 and resumed.current_lr() == 1e-2

@@ -27,12 +27,14 @@ Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run fo
 Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
 Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
 Minutes = Annotated[float, typer.Option("--minutes", min=0, help="Stop after this much wall time (then checkpoint and export); 0: no limit.")]
+LrWarmup = Annotated[int, typer.Option("--lr-warmup", min=0, help="Ramp the learning rate up over the first N steps of a run with a fresh optimizer (useful with --init; not on --resume).")]
 Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; for robust models it may hide fewer secrets (the model is grown); ignored once the run has trained.")]
 
 
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
-                  threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, **extra) -> None:
+                  threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, lr_warmup: int = 0,
+                  **extra) -> None:
     import torch
 
     from stegcli.train.loop import TrainSettings
@@ -47,7 +49,8 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
     for option, path in (("--init", init), ("--init-hide", extra.get("init_hide"))):
         if path is not None and not path.is_file():
             raise UsageError(f"{option} {path} is not a file")
-    trainer = recipe(data, count, run or Path("runs") / name, TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes),
+    settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup)
+    trainer = recipe(data, count, run or Path("runs") / name, settings,
                      resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
     if export is not None:
         export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
@@ -60,7 +63,7 @@ def train_bits_command(
     run: Run = None, steps: Steps = 2000, lr: Lr = 5e-4, decay_every: DecayEvery = 1200, batch: Batch = 16,
     patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
-    device: Device = "auto", init: Init = None, minutes: Minutes = 0.0,
+    device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
     from stegcli.train.hiding_task import LossWeights
@@ -68,7 +71,7 @@ def train_bits_command(
 
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init, minutes)
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup)
 
 
 def train_isn_command(
@@ -77,7 +80,7 @@ def train_isn_command(
     run: Run = None, steps: Steps = 20000, lr: Lr = 10 ** -3.5, decay_every: DecayEvery = 8000, batch: Batch = 8,
     patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
     low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
-    threads: Threads = 0, device: Device = "auto", init: Init = None, minutes: Minutes = 0.0,
+    threads: Threads = 0, device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
 ) -> None:
     """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
     from stegcli.train.hiding_task import LossWeights
@@ -85,7 +88,7 @@ def train_isn_command(
 
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init, minutes)
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup)
 
 
 def train_mosaic_command(
@@ -99,7 +102,7 @@ def train_mosaic_command(
     tiles_weight: Annotated[float, typer.Option("--tiles-weight", help="Weight of L2(tiles, bicubic downscale).")] = 4.0,
     mosaic_weight: Annotated[float, typer.Option("--mosaic-weight", help="Weight of L2(revealed mosaic, mosaic).")] = 5.0,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
-    minutes: Minutes = 0.0,
+    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
 ) -> None:
     """Train a mosaic-N model (InvMIHNet); run --stage rescale first, then --stage joint --resume."""
     from stegcli.train.mosaic_task import STAGES, MosaicWeights
@@ -110,7 +113,8 @@ def train_mosaic_command(
     weights = MosaicWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight, tiles=tiles_weight,
                             mosaic=mosaic_weight)
     _run_training(train_mosaic, grid, f"mosaic-{grid * grid}", run, steps, lr, decay_every, batch, patch, blocks,
-                  growth, weights, resume, export, threads, device, data, init, minutes, stage=stage, init_hide=init_hide)
+                  growth, weights, resume, export, threads, device, data, init, minutes, lr_warmup, stage=stage,
+                  init_hide=init_hide)
 
 
 def train_robust_command(
@@ -126,7 +130,7 @@ def train_robust_command(
     adversarial_weight: Annotated[float, typer.Option("--adversarial-weight", help="Weight of the PatchGAN (LSGAN) terms.")] = 0.01,
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Steps from clean hiding at a 10 dB looser stego target to the full attack mix.")] = 2000,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
-    minutes: Minutes = 0.0,
+    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
     freeze_embedder: Annotated[bool, typer.Option("--freeze-embedder", help="Train only the decoupling and reveal networks (with --init: on the file's fixed hiding code).")] = False,
     attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default: the mix in docs/models.md.")] = None,
 ) -> None:
@@ -144,5 +148,5 @@ def train_robust_command(
     except ValueError as exc:
         raise UsageError(f"--attack-mix: {exc}") from None
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
-                  width, weights, resume, export, threads, device, data, init, minutes, ranges=ranges,
+                  width, weights, resume, export, threads, device, data, init, minutes, lr_warmup, ranges=ranges,
                   freeze_embedder=freeze_embedder)

@@ -53,6 +53,7 @@ class TrainSettings:
     checkpoint_minutes: float = 3.0
     seed: int = 0
     minutes: float = 0.0  # stop (checkpoint, export) after this much wall time in this run; 0: no limit
+    lr_warmup: int = 0  # ramp the lr up linearly over this many steps while Adam's moments are fresh (not on --resume)
 
 
 class Trainer:
@@ -68,6 +69,7 @@ class Trainer:
         self.best_val: dict[str, float] = {}
         self._snapshot: tuple[dict, dict] | None = None
         self._steps_this_run = 0
+        self._fresh_optimizer = True  # Adam's first steps move every weight by ~lr: a shock to a warm-started model
         self.run_dir.mkdir(parents=True, exist_ok=True)
 
     # -- state -----------------------------------------------------------------
@@ -88,11 +90,15 @@ class Trainer:
     def resume(self) -> None:
         state = load_checkpoint(self.checkpoint_path, self.model, self.optimizer)
         self.step, self.lr_scale, self.rollbacks = state["step"], state["lr_scale"], state["rollbacks"]
+        self._fresh_optimizer = False
         # loss_ema starts afresh: a resumed run may use other loss weights
         self.console.print(f"resumed {self.checkpoint_path} at step {self.step}")
 
     def current_lr(self) -> float:
-        return self.s.lr * self.lr_scale * 0.5 ** (self.step // self.s.decay_every)
+        ramp = 1.0
+        if self._fresh_optimizer and self.s.lr_warmup:
+            ramp = min(1.0, (self._steps_this_run + 1) / self.s.lr_warmup)
+        return self.s.lr * self.lr_scale * ramp * 0.5 ** (self.step // self.s.decay_every)
 
     def _log(self, record: dict[str, Any]) -> None:
         with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as fh:
