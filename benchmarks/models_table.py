@@ -34,9 +34,14 @@ def images_row(report: dict) -> str:
 
 
 def attack_rows(report: dict) -> list[str]:
-    return [" | ".join([report["model"], attack, fmt(row["stego_psnr"]), fmt(row["stego_ssim"], 4),
+    rows = [" | ".join([report["model"], attack, fmt(row["stego_psnr"]), fmt(row["stego_ssim"], 4),
                         fmt(row["revealed_psnr"]), fmt(row["revealed_ssim"], 4)])
             for attack, row in report["attacks"].items()]
+    if "flat_guess" in report:  # the floor: each secret as its mean colour
+        floor = report["flat_guess"]
+        rows.append(" | ".join([report["model"], "flat_guess", "", "", fmt(floor["revealed_psnr"]),
+                                fmt(floor["revealed_ssim"], 4)]))
+    return rows
 
 
 def main(paths: list[str]) -> None:

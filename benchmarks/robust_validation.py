@@ -1,7 +1,8 @@
 """The validation `steg train robust` prints, for any robust weights file or run checkpoint.
 
 Stego PSNR, revealed PSNR from the PNG stego (overall and per secret) and after a
-real JPEG at quality 75, on 128x128 centre crops of the fixed validation split.
+real JPEG at quality 75, on 128x128 centre crops of the fixed validation split, and the
+floor: each secret against its mean colour (``flat_guess_psnr``).
 Per-secret numbers show whether a multi-secret model has learnt every secret.
 ``--diagnose`` adds where the hidden code gets lost: how well the decoupling network
 recovers the embedded residual from the PNG stego, what the revealing network makes of the
@@ -17,9 +18,12 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from stegcli.metrics import flat_guess
+from stegcli.metrics import psnr as image_psnr
 from stegcli.nn.robust import RobustNet
 from stegcli.train.checkpoint import checkpoint_model_state
 from stegcli.train.data import ImageBank, list_images
@@ -51,6 +55,12 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
     }
 
 
+def flat_guess_psnr(secrets: torch.Tensor) -> float:
+    """Mean PSNR of each validation secret against its own mean colour: the floor a reveal must clear."""
+    images = (secrets.reshape(-1, 3, *secrets.shape[-2:]) * 255).round().byte().permute(0, 2, 3, 1).numpy()
+    return float(np.mean([image_psnr(flat_guess(image), image) for image in images]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the training photographs (the validation split is taken from them)")
@@ -67,6 +77,7 @@ def main() -> None:
     task = RobustTask(val, val, net.config, patch=args.size, batch=1, val_size=args.size)
     task.net.load_state_dict(checkpoint_model_state(args.weights, "net.") if is_checkpoint else net.state_dict())
     metrics = task.validate(torch.device("cpu"))
+    metrics["flat_guess_psnr"] = flat_guess_psnr(task.val_secrets)
     if args.diagnose:
         metrics |= diagnose(task.net, task.val_covers, task.val_secrets)
     print(json.dumps({"weights": str(args.weights), **{k: v if v is None else round(v, 2) for k, v in metrics.items()}}))

@@ -19,7 +19,7 @@ from stegcli.bits import BitsCodec, message_or_none
 from stegcli.errors import UsageError
 from stegcli.imageio import decode_image, encode_png
 from stegcli.images import ImageCodec
-from stegcli.metrics import psnr, psnr_y, ssim
+from stegcli.metrics import flat_guess, psnr, psnr_y, ssim
 from stegcli.payload.framing import frame_message
 
 
@@ -162,10 +162,14 @@ def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list
     """Hide, save as PNG, attack with real codecs and resampling, reveal without a key; one row per attack.
 
     ``stego_*`` compares the PNG stego with its cover (the same in every row);
-    ``revealed_*`` compares what reveal returns after the attack with the hidden images.
+    ``revealed_*`` compares what reveal returns after the attack with the hidden images;
+    ``flat_guess`` is the floor: each hidden image against its own mean colour (:func:`flat_guess`).
     """
     rows: dict[str, dict[str, list[float]]] = {a: {} for a in attack_names}
+    floor: dict[str, list[float]] = {"revealed_psnr": [], "revealed_ssim": []}
     for k, cover, hidden in cover_sets(covers, secrets, per_cover):
+        floor["revealed_psnr"] += [psnr(flat_guess(s), s) for s in hidden]
+        floor["revealed_ssim"] += [ssim(flat_guess(s), s) for s in hidden]
         stego = png_roundtrip(hide(cover, hidden))
         stego_q = {"stego_psnr": [psnr(stego, cover)], "stego_ssim": [ssim(stego, cover)]}
         for attack in attack_names:
@@ -176,4 +180,5 @@ def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list
             for key, vals in values.items():
                 rows[attack].setdefault(key, []).extend(vals)
     return {**_header(name, covers),
-            "attacks": {a: {key: Summary.of(vals).__dict__ for key, vals in r.items()} for a, r in rows.items()}}
+            "attacks": {a: {key: Summary.of(vals).__dict__ for key, vals in r.items()} for a, r in rows.items()},
+            "flat_guess": {key: Summary.of(vals).__dict__ for key, vals in floor.items()}}

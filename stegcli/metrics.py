@@ -15,6 +15,14 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
+def flat_guess(image: np.ndarray) -> np.ndarray:
+    """The image filled with its own mean colour: what a reveal that carried no detail could still match.
+
+    Its PSNR against the image is the floor a revealed secret must clear to show the stego carried it.
+    """
+    return np.broadcast_to(np.round(image.mean(axis=(0, 1))).astype(np.uint8), image.shape).copy()
+
+
 def luma(image: np.ndarray) -> np.ndarray:
     """ITU-R BT.601 luma Y in [16, 235] as used by most steganography papers."""
     rgb = image.astype(np.float64)

@@ -14,6 +14,7 @@ from PIL import Image
 
 from stegcli.errors import UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
+from stegcli.metrics import flat_guess, psnr
 from stegcli.robust import RobustCodec, encode_stego, robust_model_for
 from stegcli.train.loop import TrainSettings
 from stegcli.train.recipes import Architecture, export, train_robust
@@ -114,8 +115,19 @@ def test_evaluate_attacks_measures_what_each_attack_does():
     assert all(rows[a]["revealed_psnr"]["mean"] < 60 for a in EVAL_ATTACKS if a != "none")
     assert rows["jpeg50"]["revealed_psnr"]["mean"] < rows["jpeg90"]["revealed_psnr"]["mean"]
     assert report["attacks"]["jpeg50"]["revealed_psnr"]["mean"] < report["attacks"]["jpeg90"]["revealed_psnr"]["mean"]
+    floor = report["flat_guess"]["revealed_psnr"]  # the secrets against their mean colours, whatever the model
+    assert floor["mean"] == pytest.approx(np.mean([psnr(flat_guess(c), c) for c in covers])) and floor["mean"] < 40
     with pytest.raises(UsageError, match="--attacks"):
         parse_attacks("jpeg90,unknown")
+
+
+def test_flat_guess_is_the_best_single_colour():
+    image = smooth_image(20, 30, 4)
+    guess = flat_guess(image)
+    assert guess.shape == image.shape and guess.dtype == np.uint8 and len(np.unique(guess.reshape(-1, 3), axis=0)) == 1
+    others = [np.clip(guess.astype(int) + d, 0, 255).astype(np.uint8) for d in (-3, 3)] + [np.full_like(image, 128)]
+    assert all(psnr(guess, image) > psnr(other, image) for other in others)
+    assert psnr(flat_guess(np.full_like(image, 7)), np.full_like(image, 7)) == float("inf")
 
 
 def test_real_eval_attacks_keep_the_stego_size():
@@ -130,6 +142,9 @@ def test_cli_eval_attacks_json(tiny_weights, photo_dir):
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert list(report["attacks"]) == ["none", "jpeg75", "crop0.9"] and report["pairs"] == 2
+    table = run_steg(["eval", "-m", "robust-1", "--covers", str(photo_dir), "--secrets", str(photo_dir),
+                      "--pairs", "2", "--size", "32", "--attacks", "none"])
+    assert table.code == 0 and "flat_guess" in table.stderr.split("flat_guess:")[0]  # the rich table goes to stderr
     result = run_steg(["eval", "-m", "bits-1", "--covers", str(photo_dir), "--attacks", "all"])
     assert result.code != 0 and "image models" in result.stderr
 
