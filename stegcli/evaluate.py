@@ -168,8 +168,9 @@ def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list
     rows: dict[str, dict[str, list[float]]] = {a: {} for a in attack_names}
     floor: dict[str, list[float]] = {"revealed_psnr": [], "revealed_ssim": []}
     for k, cover, hidden in cover_sets(covers, secrets, per_cover):
-        floor["revealed_psnr"] += [psnr(flat_guess(s), s) for s in hidden]
-        floor["revealed_ssim"] += [ssim(flat_guess(s), s) for s in hidden]
+        guesses = [(flat_guess(s), s) for s in hidden]
+        floor["revealed_psnr"] += [psnr(g, s) for g, s in guesses]
+        floor["revealed_ssim"] += [ssim(g, s) for g, s in guesses]
         stego = png_roundtrip(hide(cover, hidden))
         stego_q = {"stego_psnr": [psnr(stego, cover)], "stego_ssim": [ssim(stego, cover)]}
         for attack in attack_names:
