@@ -34,14 +34,11 @@ def images_row(report: dict) -> str:
 
 
 def attack_rows(report: dict) -> list[str]:
-    rows = [" | ".join([report["model"], attack, fmt(row["stego_psnr"]), fmt(row["stego_ssim"], 4),
-                        fmt(row["revealed_psnr"]), fmt(row["revealed_ssim"], 4)])
-            for attack, row in report["attacks"].items()]
-    if "flat_guess" in report:  # the floor: each secret as its mean colour
-        floor = report["flat_guess"]
-        rows.append(" | ".join([report["model"], "flat_guess", "", "", fmt(floor["revealed_psnr"]),
-                                fmt(floor["revealed_ssim"], 4)]))
-    return rows
+    """One row per attack, then the floor (``flat_guess``: each secret as its mean colour, no stego) if present."""
+    rows = {**report["attacks"], **({"flat_guess": report["flat_guess"]} if "flat_guess" in report else {})}
+    cells = (("stego_psnr", 2), ("stego_ssim", 4), ("revealed_psnr", 2), ("revealed_ssim", 4))
+    return [" | ".join([report["model"], attack, *(fmt(row[key], digits) if key in row else "" for key, digits in cells)])
+            for attack, row in rows.items()]
 
 
 def main(paths: list[str]) -> None:

@@ -153,12 +153,9 @@ def _print_attack_report(report: dict, as_json: bool) -> None:
     table = Table(title=f"{report['model']}: {report['pairs']} covers of {report['size']}, PNG stego, attack, keyless reveal")
     for col in ("attack", "stego PSNR", "stego SSIM", "revealed PSNR", "revealed SSIM", "revealed PSNR min"):
         table.add_column(col, justify="left" if col == "attack" else "right")
-    for attack, row in report["attacks"].items():
-        table.add_row(attack, f"{row['stego_psnr']['mean']:.2f}", f"{row['stego_ssim']['mean']:.4f}",
-                      f"{row['revealed_psnr']['mean']:.2f}", f"{row['revealed_ssim']['mean']:.4f}",
-                      f"{row['revealed_psnr']['min']:.2f}")
-    floor = report["flat_guess"]
-    table.add_row("flat_guess", "", "", f"{floor['revealed_psnr']['mean']:.2f}", f"{floor['revealed_ssim']['mean']:.4f}",
-                  f"{floor['revealed_psnr']['min']:.2f}")
+    cells = (("stego_psnr", "mean", ".2f"), ("stego_ssim", "mean", ".4f"), ("revealed_psnr", "mean", ".2f"),
+             ("revealed_ssim", "mean", ".4f"), ("revealed_psnr", "min", ".2f"))
+    for attack, row in {**report["attacks"], "flat_guess": report["flat_guess"]}.items():  # the floor has no stego
+        table.add_row(attack, *(format(row[key][stat], spec) if key in row else "" for key, stat, spec in cells))
     table.caption = "flat_guess: each secret filled with its mean colour, what a reveal that carried nothing could match"
     console.print(table)
