@@ -6,7 +6,9 @@ floor: each secret against its mean colour (``flat_guess_psnr``).
 Per-secret numbers show whether a multi-secret model has learnt every secret.
 ``--diagnose`` adds where the hidden code gets lost: how well the decoupling network
 recovers the embedded residual from the PNG stego, what the revealing network makes of the
-exact residual, and how much of the residual's energy lies in low frequencies.
+exact residual, how much of the residual's energy lies in low frequencies, whether the residual
+is a faint copy of the secret or a code, and, for scale, what the secrets score at 1/2, 1/4 and
+1/8 of their resolution.
 
     python benchmarks/robust_validation.py ../shared/data/train runs/gpu/robust-2.safetensors
     python benchmarks/robust_validation.py ../shared/data/train runs/robust-2/checkpoint.safetensors
@@ -43,16 +45,35 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
     residual = net.amplified_residual(stego, covers)
     _, estimate, cover_estimate = net.reveal(stego)
     secrets_from_exact = net.secrets_from(residual, stego)
-    low = F.interpolate(F.avg_pool2d(residual, 4, ceil_mode=True), size=residual.shape[-2:], mode="bilinear",
-                        align_corners=False)
     energy = float(residual.pow(2).sum())
     return {
         "residual_correlation": float(F.cosine_similarity(estimate.flatten(), residual.flatten(), dim=0)) if energy else None,
         "residual_error_to_signal": float((estimate - residual).norm() / residual.norm()) if energy else None,
-        "residual_low_frequency_share": float(low.pow(2).sum()) / energy if energy else None,
+        "residual_low_frequency_share": float(block_means(residual, 4).pow(2).sum()) / energy if energy else None,
+        "residual_secret_correlation": secret_correlation(residual, secrets) if energy else None,
         "decoupled_cover_psnr": psnr(cover_estimate.clamp(0, 1), covers),
         "revealed_from_exact_residual_psnr": psnr(secrets_from_exact.clamp(0, 1), secrets),
+        **{f"secrets_at_1/{k}_resolution_psnr": psnr(block_means(secrets, k), secrets) for k in (2, 4, 8)},
     }
+
+
+def block_means(x: torch.Tensor, k: int) -> torch.Tensor:
+    """``x`` averaged over k x k blocks and resized back: what survives of it at 1/k of its resolution."""
+    return F.interpolate(F.avg_pool2d(x, k, ceil_mode=True), size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def secret_correlation(residual: torch.Tensor, secrets: torch.Tensor) -> float:
+    """Mean correlation, per image and secret, of the residual with the secret (each without its mean colour).
+
+    Near 1: the residual is a faint copy of the secret; near 0: a code that does not resemble it.
+    """
+    def centred(x: torch.Tensor) -> torch.Tensor:
+        x = x.reshape(-1, 3, *x.shape[-2:])
+        return (x - x.mean((2, 3), keepdim=True)).flatten(1)
+
+    n = secrets.shape[1] // 3
+    r = centred(residual).repeat_interleave(n, dim=0)  # residual k against each secret of cover k
+    return float(F.cosine_similarity(r, centred(secrets), dim=1).mean())
 
 
 def flat_guess_psnr(secrets: torch.Tensor) -> float:

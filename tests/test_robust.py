@@ -1,5 +1,6 @@
 """Robust mode: codec, JPEG stego output, CLI rules, attack evaluation and a tiny training run."""
 
+import importlib.util
 import io
 import json
 import subprocess
@@ -182,6 +183,9 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     random = diagnosed["random"]  # a random embedder hides something, a random decoupler does not find it
     assert abs(random["residual_correlation"]) < 0.5 and 0 < random["residual_low_frequency_share"] < 1
     assert random["residual_error_to_signal"] > 0.5 and random["revealed_from_exact_residual_psnr"] > 0
+    assert -1 <= random["residual_secret_correlation"] <= 1
+    at = [random[f"secrets_at_1/{k}_resolution_psnr"] for k in (2, 4, 8)]
+    assert at[0] > at[1] > at[2] > 0  # the coarser, the further from the secret
 
 
 def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, tmp_path):
@@ -233,3 +237,36 @@ def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
         assert torch.allclose(grown.hide(cover, secrets), source.hide(cover, secrets[:, :3]), atol=1e-6)
     with pytest.raises(ModelError, match="cannot grow"):
         warm_start(RobustNet(RobustConfig(2, width=8, levels=3)), path)
+
+
+def test_robust_oracle_starts_from_the_diagnosed_exact_residual_and_trains_the_reveal(photo_dir, tmp_path):
+    weights = write_tiny_robust_weights(tmp_path, 1)
+    scripts = Path(__file__).parents[1] / "benchmarks"
+    common = [str(photo_dir), str(weights), "--size", "30"]
+    diagnosed = json.loads(subprocess.run([sys.executable, str(scripts / "robust_validation.py"), *common, "--diagnose"],
+                                          capture_output=True, text=True, check=True).stdout)
+    for attack in ("none", "jpeg75"):
+        done = subprocess.run([sys.executable, str(scripts / "robust_oracle.py"), *common, "--attack", attack,
+                               "--steps", "6", "--every", "3", "--patch", "16", "--batch", "2", "--lr", "1e-2", "--lr-warmup", "0"],
+                              capture_output=True, text=True, check=True)
+        lines = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [line["step"] for line in lines] == [0, 3, 6] and {line["attack"] for line in lines} == {attack}
+        first, last = lines[0], lines[-1]
+        assert "model_revealed_psnr" in first and "model_revealed_psnr" not in last
+        if attack == "none":  # step 0 is the --diagnose figure: the same reveal of the same exact residual
+            assert first["oracle_revealed_psnr"] == pytest.approx(diagnosed["revealed_from_exact_residual_psnr"], abs=0.01)
+            assert first["model_revealed_psnr"] == pytest.approx(diagnosed["revealed_psnr"], abs=0.01)
+        assert last["oracle_revealed_psnr"] != first["oracle_revealed_psnr"]  # the revealing network trained
+
+
+def test_diagnose_tells_a_faint_copy_of_the_secret_from_a_code():
+    spec = importlib.util.spec_from_file_location("robust_validation",
+                                                  Path(__file__).parents[1] / "benchmarks" / "robust_validation.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    secrets = torch.rand(3, 6, 16, 16, generator=torch.Generator().manual_seed(0))  # 2 secrets per cover
+    copy = 0.02 * (secrets[:, 3:] - 0.5) + 0.1  # a faint copy of the second secret, plus an offset
+    assert module.secret_correlation(copy, secrets[:, 3:]) == pytest.approx(1.0)
+    assert abs(module.secret_correlation(copy, secrets)) < 0.6  # averaged with the first, unrelated secret
+    code = torch.randn(3, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+    assert abs(module.secret_correlation(code, secrets)) < 0.1
