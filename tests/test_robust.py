@@ -270,3 +270,15 @@ def test_diagnose_tells_a_faint_copy_of_the_secret_from_a_code():
     assert abs(module.secret_correlation(copy, secrets)) < 0.6  # averaged with the first, unrelated secret
     code = torch.randn(3, 3, 16, 16, generator=torch.Generator().manual_seed(1))
     assert abs(module.secret_correlation(code, secrets)) < 0.1
+
+
+def test_robust_inversion_fits_the_residual_better_with_more_steps(photo_dir, tmp_path):
+    weights = write_tiny_robust_weights(tmp_path, 2)
+    script = Path(__file__).parents[1] / "benchmarks" / "robust_inversion.py"
+    done = subprocess.run([sys.executable, str(script), str(photo_dir), str(weights), "--size", "30", "--images", "3",
+                           "--steps", "30", "--every", "10"], capture_output=True, text=True, check=True)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["step"] for line in lines] == [10, 20, 30]
+    fits = [line["residual_fit_error_to_signal"] for line in lines]
+    assert fits[0] > fits[-1]  # the search moves towards secrets that reproduce the stego's residual
+    assert all(line["inverted_psnr"] > 0 and line["model_revealed_psnr"] == lines[0]["model_revealed_psnr"] for line in lines)

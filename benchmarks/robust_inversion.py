@@ -1,0 +1,90 @@
+"""How much of the secrets a robust model's hiding code determines: the embedder inverted by gradient descent.
+
+For each validation pair, search the secrets whose embedding in the (known) cover reproduces the
+exact residual of the PNG stego (``--attack none``) or of a real Pillow JPEG of it (``--attack
+jpeg75``), starting from mid-grey. No network is trained: if the secrets found are far closer to
+the true ones than what the model reveals, the code holds more than its receiver reads; if not,
+the code itself is the limit (or the search stalls, which ``residual_fit_error_to_signal`` shows).
+
+    python benchmarks/robust_inversion.py ../shared/data/train robust-1.safetensors --attack none --steps 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from stegcli.nn.robust import RobustNet
+from stegcli.train.data import ImageBank, list_images
+from stegcli.train.jpeg_sim import real_jpeg
+from stegcli.train.losses import psnr, quantize_ste
+from stegcli.zoo import load_weights_file
+
+
+def invert(net: RobustNet, covers: torch.Tensor, target: torch.Tensor, steps: int, lr: float, every: int,
+           ) -> list[tuple[torch.Tensor, float]]:
+    """Secrets (in [0, 1]) whose amplified residual in ``covers`` approaches ``target``, every ``every`` steps.
+
+    Each entry also holds how far the residual they give still is from the target (error / signal).
+    """
+    logits = torch.zeros(len(covers), net.config.secret_channels, *covers.shape[-2:], requires_grad=True)
+    optimizer = torch.optim.Adam([logits], lr=lr)
+    found = []
+    for step in range(1, steps + 1):
+        residual = net.amplified_residual(net.hide(covers, torch.sigmoid(logits)), covers)
+        loss = (residual - target).pow(2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if step % every == 0 or step == steps:
+            fit = float((residual.detach() - target).norm() / target.norm())
+            found.append((torch.sigmoid(logits).detach(), fit))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the training photographs (fixed train/validation split)")
+    parser.add_argument("weights", type=Path, help="an exported robust-N file")
+    parser.add_argument("--attack", choices=["none", "jpeg75"], default="none")
+    parser.add_argument("--steps", type=int, default=300, help="gradient steps per batch of validation pairs")
+    parser.add_argument("--every", type=int, default=100, help="report every this many steps")
+    parser.add_argument("--lr", type=float, default=0.05, help="Adam's step on the secrets' logits")
+    parser.add_argument("--size", type=int, default=128, help="side of the validation centre crops")
+    parser.add_argument("--images", type=int, default=None, help="only the first this many validation pairs")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    net, _ = load_weights_file(args.weights, expected_name=None)
+    if not isinstance(net, RobustNet):
+        parser.error(f"{args.weights} is not a robust model")
+    net.requires_grad_(False)
+    covers = ImageBank(list_images(args.data, "val"), args.size).center_crops(args.size)
+    n = net.config.secrets  # secret i of cover k: validation photograph k + 1 + i, as steg train validates
+    secrets = torch.cat([covers.roll(-(1 + i), 0) for i in range(n)], dim=1)
+    covers, secrets = covers[: args.images], secrets[: args.images]
+    rows: dict[int, list[tuple[float, float]]] = {}
+    model_psnr = []
+    for part in torch.split(torch.arange(len(covers)), 8):
+        with torch.no_grad():
+            received = quantize_ste(net.hide(covers[part], secrets[part]))
+            if args.attack == "jpeg75":
+                received = real_jpeg(received, torch.full((len(received),), 75))
+            model_psnr.append(psnr(net.reveal(received)[0].clamp(0, 1), secrets[part]))
+            target = net.amplified_residual(received, covers[part])
+        for i, (found, fit) in enumerate(invert(net, covers[part], target, args.steps, args.lr, args.every)):
+            rows.setdefault(i, []).append((psnr(found, secrets[part]), fit))
+    steps = [min(args.steps, (i + 1) * args.every) for i in range(len(rows))]
+    for step, i in zip(steps, sorted(rows)):
+        found_psnr, fit = np.mean(rows[i], axis=0)
+        print(json.dumps({"step": step, "attack": args.attack, "model_revealed_psnr": round(float(np.mean(model_psnr)), 2),
+                          "inverted_psnr": round(float(found_psnr), 2),
+                          "residual_fit_error_to_signal": round(float(fit), 3)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
