@@ -61,7 +61,7 @@ class RobustNet(nn.Module):
 
         The grown model hides and reveals the source's secrets exactly as the source did; the new
         secrets start from the source's code for its last secret and must be learnt. Started from
-        scratch, the 2- and 3-secret models learnt at most one of their secrets (docs/models.md).
+        scratch, the 2- and 3-secret models learnt at most one of their secrets (docs/robust-training.md).
         """
         mine, theirs = self.config, source.config
         if (mine.width, mine.levels, mine.amplify) != (theirs.width, theirs.levels, theirs.amplify) or theirs.secrets > mine.secrets:

@@ -79,7 +79,7 @@ class BranchedUNet(nn.Module):
         whose features the decoder does not see yet (zero weights), so the grown net computes
         exactly what the source did; extra output channels repeat the source's last ones.
         Why: a model with more secrets then starts from a working hiding code instead of from
-        zero, where it hardly gets going (docs/models.md, robust models).
+        zero, where it hardly gets going (docs/robust-training.md).
         """
         if (source.c_in, source.stride, len(source.merges)) != (self.c_in, self.stride, len(self.merges)) \
                 or source.branches > self.branches or source.out.out_channels > self.out.out_channels:
