@@ -21,8 +21,8 @@ import torch
 
 from stegcli.nn.robust import RobustNet
 from stegcli.train.data import ImageBank, list_images
-from stegcli.train.jpeg_sim import real_jpeg
-from stegcli.train.losses import psnr, quantize_ste
+from stegcli.train.losses import psnr
+from stegcli.train.robust_task import received_stego, validation_secrets
 from stegcli.zoo import load_weights_file
 
 
@@ -65,16 +65,13 @@ def main() -> None:
         parser.error(f"{args.weights} is not a robust model")
     net.requires_grad_(False)
     covers = ImageBank(list_images(args.data, "val"), args.size).center_crops(args.size)
-    n = net.config.secrets  # secret i of cover k: validation photograph k + 1 + i, as steg train validates
-    secrets = torch.cat([covers.roll(-(1 + i), 0) for i in range(n)], dim=1)
+    secrets = validation_secrets(covers, net.config.secrets)
     covers, secrets = covers[: args.images], secrets[: args.images]
     rows: dict[int, list[tuple[float, float]]] = {}
     model_psnr, true_fit = [], []
     for part in torch.split(torch.arange(len(covers)), 8):
         with torch.no_grad():
-            received = quantize_ste(net.hide(covers[part], secrets[part]))
-            if args.attack == "jpeg75":
-                received = real_jpeg(received, torch.full((len(received),), 75))
+            received = received_stego(net, covers[part], secrets[part], None if args.attack == "none" else 75)
             model_psnr.append(psnr(net.reveal(received)[0].clamp(0, 1), secrets[part]))
             target = net.amplified_residual(received, covers[part])
             exact = net.amplified_residual(net.hide(covers[part], secrets[part]), covers[part])

@@ -23,8 +23,8 @@ import torch.nn.functional as F
 
 from stegcli.nn.robust import RobustNet
 from stegcli.train.data import ImageBank, list_images
-from stegcli.train.jpeg_sim import real_jpeg
-from stegcli.train.losses import psnr, quantize_ste
+from stegcli.train.losses import psnr
+from stegcli.train.robust_task import received_stego, validation_secrets
 from stegcli.zoo import load_weights_file
 
 
@@ -32,9 +32,7 @@ from stegcli.zoo import load_weights_file
 def oracle_inputs(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, quality: int | None,
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """(amplified exact residual, received image): the PNG stego, or a real JPEG of it, minus the cover."""
-    received = quantize_ste(net.hide(covers, secrets))
-    if quality is not None:
-        received = real_jpeg(received, torch.full((len(received),), quality))
+    received = received_stego(net, covers, secrets, quality)
     return net.amplified_residual(received, covers), received
 
 
@@ -79,8 +77,8 @@ def main() -> None:
     net.reveal_net.requires_grad_(True)
     train = ImageBank(list_images(args.data, "train"), args.patch)
     val_covers = ImageBank(list_images(args.data, "val"), args.size).center_crops(args.size)
-    n = net.config.secrets  # secret i of cover k: validation photograph k + 1 + i, as steg train validates
-    val_secrets = torch.cat([val_covers.roll(-(1 + i), 0) for i in range(n)], dim=1)
+    n = net.config.secrets
+    val_secrets = validation_secrets(val_covers, n)
     optimizer = torch.optim.Adam(net.reveal_net.parameters(), lr=args.lr)
     ramp = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / max(1, args.lr_warmup)))
     rng = np.random.default_rng(args.seed)

@@ -29,8 +29,8 @@ from stegcli.metrics import psnr as image_psnr
 from stegcli.nn.robust import RobustNet
 from stegcli.train.checkpoint import checkpoint_model_state
 from stegcli.train.data import ImageBank, list_images
-from stegcli.train.losses import psnr, quantize_ste
-from stegcli.train.robust_task import RobustTask
+from stegcli.train.losses import psnr
+from stegcli.train.robust_task import RobustTask, received_stego
 from stegcli.zoo import load_weights_file
 
 
@@ -41,7 +41,7 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
     The residual ratios are None when every stego rounds to its cover (nothing is hidden).
     """
     net.eval()
-    stego = quantize_ste(net.hide(covers, secrets))
+    stego = received_stego(net, covers, secrets)
     residual = net.amplified_residual(stego, covers)
     _, estimate, cover_estimate = net.reveal(stego)
     secrets_from_exact = net.secrets_from(residual, stego)

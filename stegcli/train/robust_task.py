@@ -72,6 +72,19 @@ def lsgan_critic(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> t
     return 0.5 * (torch.mean((critic(real) - 1) ** 2) + torch.mean(critic(fake.detach()) ** 2))
 
 
+def validation_secrets(covers: torch.Tensor, secrets: int) -> torch.Tensor:
+    """(B, 3n, H, W): secret i of cover k is validation photograph k + 1 + i, never the cover's own."""
+    return torch.cat([covers.roll(-(1 + i), 0) for i in range(secrets)], dim=1)
+
+
+@torch.no_grad()
+def received_stego(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, jpeg_quality: int | None = None,
+                   ) -> torch.Tensor:
+    """What a receiver gets: the stego as a PNG stores it, or through Pillow's JPEG at ``jpeg_quality``."""
+    stego = quantize_ste(net.hide(covers, secrets))
+    return stego if jpeg_quality is None else real_jpeg(stego, torch.full((len(stego),), jpeg_quality))
+
+
 def as_images(x: torch.Tensor) -> torch.Tensor:
     """(B, 3n, H, W) -> (B*n, 3, H, W)."""
     return x.reshape(-1, 3, *x.shape[-2:])
@@ -91,10 +104,8 @@ class RobustTask:
             self.model.net.embed.requires_grad_(False)
         self.attacks = AttackLayer(ranges)
         covers = val.center_crops(val_size)
-        n = config.secrets
         self.val_covers = covers
-        # secret i of cover k: the validation photograph k + 1 + i (never the cover's own)
-        self.val_secrets = torch.cat([covers.roll(-(1 + i), 0) for i in range(n)], dim=1)
+        self.val_secrets = validation_secrets(covers, config.secrets)
 
     @property
     def net(self) -> RobustNet:
@@ -142,7 +153,7 @@ class RobustTask:
 
         def row(part: slice) -> dict[str, float]:
             cover, secrets = self.val_covers[part].to(device), self.val_secrets[part].to(device)
-            stego = quantize_ste(self.net.hide(cover, secrets))
+            stego = received_stego(self.net, cover, secrets)
             jpeg75 = real_jpeg(stego, torch.full((len(stego),), 75))
             revealed = self.net.reveal(stego)[0].clamp(0, 1)
             metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets),
