@@ -157,7 +157,8 @@ def load_model(name: str, device: torch.device | str = "cpu", kind: Kinds = None
     spec = get_spec(name, kind)
     path = weights_dir() / spec.filename
     if not path.exists():
-        raise ModelError(f"model {name!r} is registered but its weights {path} are not installed")
+        raise ModelError(f"model {name!r} is registered but its weights {path} are not installed "
+                         f"(`steg models` lists what is; {WEIGHTS_ENV} may point at a folder that holds {spec.filename})")
     return load_weights_file(path, device, expected_name=name)
 
 

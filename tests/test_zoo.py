@@ -43,8 +43,9 @@ def test_load_by_name_from_weights_dir(tmp_path, monkeypatch):
 
 def test_missing_weights_name_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path))
-    with pytest.raises(ModelError, match="bits-2.safetensors are not installed"):
+    with pytest.raises(ModelError, match="bits-2.safetensors are not installed") as error:
         load_model("bits-2")
+    assert "STEGCLI_WEIGHTS may point at a folder that holds bits-2.safetensors" in str(error.value)  # what to do
 
 
 def test_unknown_model_lists_known_ones():
