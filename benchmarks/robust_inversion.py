@@ -2,7 +2,8 @@
 
 For each validation pair, search the secrets whose embedding in the (known) cover reproduces the
 exact residual of the PNG stego (``--attack none``) or of a real Pillow JPEG of it (``--attack
-jpeg75``), starting from mid-grey. No network is trained: if the secrets found are far closer to
+jpeg75``), starting from mid-grey (or, ``--start reveal``, from what the model reveals: does
+fitting the residual move those towards the true secrets?). No network is trained: if the secrets found are far closer to
 the true ones than what the model reveals, the code holds more than its receiver reads; if not,
 the code itself is the limit (or the search stalls: compare ``residual_fit_error_to_signal`` with
 the fit of the true secrets, which 8-bit rounding and the attack keep above zero).
@@ -26,13 +27,14 @@ from stegcli.train.robust_task import received_stego, validation_secrets
 from stegcli.zoo import load_weights_file
 
 
-def invert(net: RobustNet, covers: torch.Tensor, target: torch.Tensor, steps: int, lr: float, every: int,
-           ) -> list[tuple[torch.Tensor, float]]:
+def invert(net: RobustNet, covers: torch.Tensor, target: torch.Tensor, start: torch.Tensor, steps: int, lr: float,
+           every: int) -> list[tuple[torch.Tensor, float]]:
     """Secrets (in [0, 1]) whose amplified residual in ``covers`` approaches ``target``, every ``every`` steps.
 
-    Each entry also holds how far the residual they give still is from the target (error / signal).
+    The search starts from the secrets ``start``; each entry also holds how far the residual they
+    give still is from the target (error / signal).
     """
-    logits = torch.zeros(len(covers), net.config.secret_channels, *covers.shape[-2:], requires_grad=True)
+    logits = torch.logit(start.clamp(0.01, 0.99)).requires_grad_(True)
     optimizer = torch.optim.Adam([logits], lr=lr)
     found = []
     for step in range(1, steps + 1):
@@ -55,6 +57,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="gradient steps per batch of validation pairs")
     parser.add_argument("--every", type=int, default=100, help="report every this many steps")
     parser.add_argument("--lr", type=float, default=0.05, help="Adam's step on the secrets' logits")
+    parser.add_argument("--start", choices=["grey", "reveal"], default="grey",
+                        help="start from mid-grey (no prior) or from what the model reveals")
     parser.add_argument("--size", type=int, default=128, help="side of the validation centre crops")
     parser.add_argument("--images", type=int, default=None, help="only the first this many validation pairs")
     parser.add_argument("--threads", type=int, default=1)
@@ -72,16 +76,18 @@ def main() -> None:
     for part in torch.split(torch.arange(len(covers)), 8):
         with torch.no_grad():
             received = received_stego(net, covers[part], secrets[part], None if args.attack == "none" else 75)
-            model_psnr.append(psnr(net.reveal(received)[0].clamp(0, 1), secrets[part]))
+            revealed = net.reveal(received)[0].clamp(0, 1)
+            model_psnr.append(psnr(revealed, secrets[part]))
             target = net.amplified_residual(received, covers[part])
             exact = net.amplified_residual(net.hide(covers[part], secrets[part]), covers[part])
             true_fit.append(float((exact - target).norm() / target.norm()))  # 8-bit rounding (and the attack)
-        for i, (found, fit) in enumerate(invert(net, covers[part], target, args.steps, args.lr, args.every)):
+        start = torch.full_like(revealed, 0.5) if args.start == "grey" else revealed
+        for i, (found, fit) in enumerate(invert(net, covers[part], target, start, args.steps, args.lr, args.every)):
             rows.setdefault(i, []).append((psnr(found, secrets[part]), fit))
     steps = [min(args.steps, (i + 1) * args.every) for i in range(len(rows))]
     for step, i in zip(steps, sorted(rows)):
         found_psnr, fit = np.mean(rows[i], axis=0)
-        print(json.dumps({"step": step, "attack": args.attack, "model_revealed_psnr": round(float(np.mean(model_psnr)), 2),
+        print(json.dumps({"step": step, "attack": args.attack, "start": args.start, "model_revealed_psnr": round(float(np.mean(model_psnr)), 2),
                           "inverted_psnr": round(float(found_psnr), 2),
                           "residual_fit_error_to_signal": round(float(fit), 3),
                           "true_secrets_fit_error_to_signal": round(float(np.mean(true_fit)), 3)}), flush=True)

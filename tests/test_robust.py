@@ -283,3 +283,7 @@ def test_robust_inversion_fits_the_residual_better_with_more_steps(photo_dir, tm
     assert fits[0] > fits[-1]  # the search moves towards secrets that reproduce the stego's residual
     assert lines[0]["true_secrets_fit_error_to_signal"] > 0  # 8-bit rounding: not even the true secrets fit exactly
     assert all(line["inverted_psnr"] > 0 and line["model_revealed_psnr"] == lines[0]["model_revealed_psnr"] for line in lines)
+    from_reveal = subprocess.run([sys.executable, str(script), str(photo_dir), str(weights), "--size", "30", "--images", "3",
+                                  "--steps", "1", "--lr", "1e-6", "--start", "reveal"], capture_output=True, text=True, check=True)
+    line = json.loads(from_reveal.stdout)  # one tiny step from the model's reveal (clamped to 0.01-0.99 for the logits)
+    assert line["start"] == "reveal" and line["inverted_psnr"] == pytest.approx(line["model_revealed_psnr"], abs=0.5)
