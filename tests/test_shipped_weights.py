@@ -24,7 +24,7 @@ def assert_shipped(name: str) -> None:
     assert info["metrics"], "shipped weights carry their measured metrics"
 
 
-@pytest.mark.parametrize("name", ["bits-1", "bits-3"])
+@pytest.mark.parametrize("name", ["bits-1", "bits-2", "bits-3"])
 def test_shipped_bits_model_round_trips_a_message(name):
     assert_shipped(name)
     codec = BitsCodec.from_name(name, "cpu")
