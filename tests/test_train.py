@@ -125,6 +125,32 @@ def test_training_continues_from_a_shipped_weights_file(tmp_path):
     assert missing.code == 2 and "--init" in missing.stderr
 
 
+def test_train_refuses_to_replace_a_checkpoint_or_an_export_without_force(tmp_path):
+    from helpers import run_steg
+
+    photo_dir = tmp_path / "photos"  # the command validates on 128x128 crops
+    photo_dir.mkdir()
+    for i in range(12):
+        Image.fromarray(smooth_image(130, 130, seed=i)).save(photo_dir / f"img-{i:02d}.png")
+    run, out = tmp_path / "run", tmp_path / "out.safetensors"
+    args = ["train", "bits", "--data", str(photo_dir), "--bpp", "1", "--steps", "1", "--batch", "1", "--patch", "32",
+            "--blocks", "1", "--growth", "4", "--device", "cpu", "--run", str(run)]
+    assert run_steg(args).code == 0
+    checkpoint = (run / "checkpoint.safetensors").read_bytes()
+    again = run_steg(args)  # a fresh run in the same folder would lose the first one's training
+    assert again.code == 2 and "already holds a checkpoint" in again.stderr and "--resume" in again.stderr
+    assert (run / "checkpoint.safetensors").read_bytes() == checkpoint
+    out.write_bytes(b"shipped weights")
+    taken = run_steg([*args, "--resume", "--steps", "2", "--export", str(out)])
+    assert taken.code == 2 and "exists" in taken.stderr  # refused before training, not after
+    assert out.read_bytes() == b"shipped weights" and (run / "checkpoint.safetensors").read_bytes() == checkpoint
+    assert run_steg([*args, "--resume", "--steps", "2", "--export", str(out), "--force"]).code == 0
+    assert load_weights_file(out, expected_name="bits-1")[1]["recipe"]["steps"] == 2
+    assert run_steg([*args, "--force"]).code == 0  # starts over: a fresh log, step 1 again
+    steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
+    assert max(steps) == 1
+
+
 def test_time_limit_stops_the_run_even_with_frequent_checkpoints(tmp_path):
     from stegcli.train.loop import Trainer
 

@@ -10,6 +10,7 @@ import typer
 from stegcli.cli.common import Device, console
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
+from stegcli.imageio import check_output
 
 Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
@@ -28,13 +29,27 @@ Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trai
 Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
 Minutes = Annotated[float, typer.Option("--minutes", min=0, help="Stop after this much wall time (then checkpoint and export); 0: no limit.")]
 LrWarmup = Annotated[int, typer.Option("--lr-warmup", min=0, help="Ramp the learning rate up over the first N steps of a run with a fresh optimizer (useful with --init; not on --resume).")]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing --export file; start over in a run folder that holds a checkpoint.")]
 Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; for robust models it may hide fewer secrets (the model is grown); ignored once the run has trained.")]
+
+
+def start_over(run_dir: Path, force: bool) -> None:
+    """A fresh run may not silently replace another run's checkpoint (it can hold hours of training)."""
+    from stegcli.train.loop import CHECKPOINT_NAME, LOG_NAME
+
+    checkpoint = run_dir / CHECKPOINT_NAME
+    if not checkpoint.exists():
+        return
+    if not force:
+        raise UsageError(f"run folder {run_dir} already holds a checkpoint; --resume continues it, --force starts over")
+    for name in (CHECKPOINT_NAME, LOG_NAME):
+        (run_dir / name).unlink(missing_ok=True)
 
 
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
                   threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, lr_warmup: int = 0,
-                  **extra) -> None:
+                  force: bool = False, **extra) -> None:
     import torch
 
     from stegcli.train.loop import TrainSettings
@@ -49,8 +64,12 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
     for option, path in (("--init", init), ("--init-hide", extra.get("init_hide"))):
         if path is not None and not path.is_file():
             raise UsageError(f"{option} {path} is not a file")
+    run_dir = run or Path("runs") / name
+    check_output(export, [], force)  # before hours of training, not after
+    if not resume:
+        start_over(run_dir, force)
     settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup)
-    trainer = recipe(data, count, run or Path("runs") / name, settings,
+    trainer = recipe(data, count, run_dir, settings,
                      resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
     if export is not None:
         export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
@@ -63,7 +82,7 @@ def train_bits_command(
     run: Run = None, steps: Steps = 2000, lr: Lr = 5e-4, decay_every: DecayEvery = 1200, batch: Batch = 16,
     patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
-    device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
+    device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
     from stegcli.train.hiding_task import LossWeights
@@ -71,7 +90,7 @@ def train_bits_command(
 
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init, minutes, lr_warmup)
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force)
 
 
 def train_isn_command(
@@ -81,6 +100,7 @@ def train_isn_command(
     patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
     low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
     threads: Threads = 0, device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
+    force: Force = False,
 ) -> None:
     """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
     from stegcli.train.hiding_task import LossWeights
@@ -88,7 +108,7 @@ def train_isn_command(
 
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init, minutes, lr_warmup)
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force)
 
 
 def train_mosaic_command(
@@ -102,7 +122,7 @@ def train_mosaic_command(
     tiles_weight: Annotated[float, typer.Option("--tiles-weight", help="Weight of L2(tiles, bicubic downscale).")] = 4.0,
     mosaic_weight: Annotated[float, typer.Option("--mosaic-weight", help="Weight of L2(revealed mosaic, mosaic).")] = 5.0,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
-    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
+    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
 ) -> None:
     """Train a mosaic-N model (InvMIHNet); run --stage rescale first, then --stage joint --resume."""
     from stegcli.train.mosaic_task import STAGES, MosaicWeights
@@ -113,7 +133,7 @@ def train_mosaic_command(
     weights = MosaicWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight, tiles=tiles_weight,
                             mosaic=mosaic_weight)
     _run_training(train_mosaic, grid, f"mosaic-{grid * grid}", run, steps, lr, decay_every, batch, patch, blocks,
-                  growth, weights, resume, export, threads, device, data, init, minutes, lr_warmup, stage=stage,
+                  growth, weights, resume, export, threads, device, data, init, minutes, lr_warmup, force, stage=stage,
                   init_hide=init_hide)
 
 
@@ -130,7 +150,7 @@ def train_robust_command(
     adversarial_weight: Annotated[float, typer.Option("--adversarial-weight", help="Weight of the PatchGAN (LSGAN) terms.")] = 0.01,
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Steps from clean hiding at a 10 dB looser stego target to the full attack mix.")] = 2000,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
-    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
+    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
     freeze_embedder: Annotated[bool, typer.Option("--freeze-embedder", help="Train only the decoupling and reveal networks (with --init: on the file's fixed hiding code).")] = False,
     attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default: the mix in docs/models.md.")] = None,
 ) -> None:
@@ -148,5 +168,5 @@ def train_robust_command(
     except ValueError as exc:
         raise UsageError(f"--attack-mix: {exc}") from None
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
-                  width, weights, resume, export, threads, device, data, init, minutes, lr_warmup, ranges=ranges,
+                  width, weights, resume, export, threads, device, data, init, minutes, lr_warmup, force, ranges=ranges,
                   freeze_embedder=freeze_embedder)

@@ -29,6 +29,7 @@ from rich.progress import (
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
+LOG_NAME = "log.jsonl"
 
 
 class Task(Protocol):
@@ -101,7 +102,7 @@ class Trainer:
         return self.s.lr * self.lr_scale * ramp * 0.5 ** (self.step // self.s.decay_every)
 
     def _log(self, record: dict[str, Any]) -> None:
-        with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as fh:
+        with open(self.run_dir / LOG_NAME, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
 
     # -- one step ----------------------------------------------------------------
