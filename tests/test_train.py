@@ -146,7 +146,9 @@ def test_train_refuses_to_replace_a_checkpoint_or_an_export_without_force(tmp_pa
     assert out.read_bytes() == b"shipped weights" and (run / "checkpoint.safetensors").read_bytes() == checkpoint
     assert run_steg([*args, "--resume", "--steps", "2", "--export", str(out), "--force"]).code == 0
     assert load_weights_file(out, expected_name="bits-1")[1]["recipe"]["steps"] == 2
-    assert run_steg([*args, "--force"]).code == 0  # starts over: a fresh log, step 1 again
+    fresh_export = tmp_path / "new-folder" / "bits-1.safetensors"  # export creates its folder
+    assert run_steg([*args, "--force", "--export", str(fresh_export)]).code == 0  # starts over: a fresh log
+    assert fresh_export.is_file()
     steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
     assert max(steps) == 1
 
