@@ -126,8 +126,11 @@ def encode_image(image: np.ndarray, dest: str | Path) -> bytes:
     return buf.getvalue()
 
 
-def check_output(dest: str | Path | None, inputs: list[str | Path], force: bool) -> None:
-    """Refuse an output path before any work is done (so nothing partial appears)."""
+def check_output(dest: str | Path | None, inputs: list[str | Path], force: bool, makes_folder: bool = False) -> None:
+    """Refuse an output path before any work is done (so nothing partial appears).
+
+    ``makes_folder``: the writer creates a missing folder (``steg train --export``), so that is no error.
+    """
     if dest is None or str(dest) == STDIO:
         return
     out = Path(dest)
@@ -138,7 +141,7 @@ def check_output(dest: str | Path | None, inputs: list[str | Path], force: bool)
         raise UsageError(f"output {out} is a directory")
     if out.exists() and not force:
         raise UsageError(f"output {out} exists; use --force to overwrite it")
-    if not out.parent.exists() and str(out.parent) not in ("", "."):
+    if not makes_folder and not out.parent.exists() and str(out.parent) not in ("", "."):
         raise UsageError(f"output folder {out.parent} does not exist")
 
 

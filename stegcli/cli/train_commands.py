@@ -10,6 +10,7 @@ import typer
 from stegcli.cli.common import Device, console
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
+from stegcli.imageio import check_output
 
 Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
@@ -64,8 +65,7 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
         if path is not None and not path.is_file():
             raise UsageError(f"{option} {path} is not a file")
     run_dir = run or Path("runs") / name
-    if export is not None and (export.is_dir() or (export.exists() and not force)):  # before hours of training
-        raise UsageError(f"--export {export} is a folder" if export.is_dir() else f"--export {export} exists; --force replaces it")
+    check_output(export, [], force, makes_folder=True)  # before hours of training, not after
     if not resume:
         start_over(run_dir, force)
     settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup)
