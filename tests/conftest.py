@@ -55,6 +55,15 @@ def message_file(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def cli_photo_dir(tmp_path_factory) -> Path:
+    """12 synthetic photographs of 130 px: enough for the 128-px validation crops `steg train` checks for."""
+    folder = tmp_path_factory.mktemp("cli-photos")
+    for i in range(12):
+        Image.fromarray(smooth_image(130, 130, seed=i)).save(folder / f"img-{i:02d}.png")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def photo_dir(tmp_path_factory) -> Path:
     """A stand-in for the training photographs: 40 small synthetic images."""
     folder = tmp_path_factory.mktemp("photos")

@@ -188,17 +188,13 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     assert at[0] > at[1] > at[2] > 0  # the coarser, the further from the secret
 
 
-def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, tmp_path):
+def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, cli_photo_dir, tmp_path):
     small = ["train", "robust", "--data", str(photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
              "--width", "4", "--levels", "2", "--device", "cpu", "--run", str(tmp_path / "run")]
     too_small = run_steg(small)  # 50x60 photographs, validation crops 128 px: one line, no traceback, no run folder
     assert too_small.code == 3 and "validation images" in too_small.stderr and len(too_small.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
-    data = tmp_path / "photos"
-    data.mkdir()
-    for i in range(12):
-        Image.fromarray(smooth_image(130, 130, seed=i)).save(data / f"img-{i:02d}.png")
-    common = [*small[:3], str(data), *small[4:]]
+    common = [*small[:3], str(cli_photo_dir), *small[4:]]
     bad = run_steg([*common, "--attack-mix", "jpeg=1,sharpen=1"])
     assert bad.code != 0 and "--attack-mix" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     frozen_zero = run_steg([*common, "--freeze-embedder"])  # nothing to freeze without a trained model

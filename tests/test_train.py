@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from helpers import smooth_image
-from PIL import Image
 
 from stegcli.bits import BitsCodec
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
@@ -100,14 +99,10 @@ def test_train_isn_two_secrets_and_export(photo_dir, tmp_path):
     assert meta["recipe"]["payload"] == "images"
 
 
-def test_training_continues_from_a_shipped_weights_file(tmp_path):
+def test_training_continues_from_a_shipped_weights_file(cli_photo_dir, tmp_path):
     from helpers import run_steg, write_tiny_isn_weights
 
-    photo_dir = tmp_path / "photos"  # the command validates on 128x128 crops
-    photo_dir.mkdir()
-    for i in range(12):
-        Image.fromarray(smooth_image(130, 130, seed=i)).save(photo_dir / f"img-{i:02d}.png")
-
+    photo_dir = cli_photo_dir
     shipped = write_tiny_isn_weights(tmp_path, 2, seed=7)  # 2 blocks x growth 8
     args = ["train", "isn", "--data", str(photo_dir), "-n", "2", "--steps", "1", "--batch", "1", "--patch", "32",
             "--blocks", "2", "--growth", "8", "--lr", "1e-9", "--device", "cpu", "--run", str(tmp_path / "run"),
@@ -125,13 +120,10 @@ def test_training_continues_from_a_shipped_weights_file(tmp_path):
     assert missing.code == 2 and "--init" in missing.stderr
 
 
-def test_train_refuses_to_replace_a_checkpoint_or_an_export_without_force(tmp_path):
+def test_train_refuses_to_replace_a_checkpoint_or_an_export_without_force(cli_photo_dir, tmp_path):
     from helpers import run_steg
 
-    photo_dir = tmp_path / "photos"  # the command validates on 128x128 crops
-    photo_dir.mkdir()
-    for i in range(12):
-        Image.fromarray(smooth_image(130, 130, seed=i)).save(photo_dir / f"img-{i:02d}.png")
+    photo_dir = cli_photo_dir
     run, out = tmp_path / "run", tmp_path / "out.safetensors"
     args = ["train", "bits", "--data", str(photo_dir), "--bpp", "1", "--steps", "1", "--batch", "1", "--patch", "32",
             "--blocks", "1", "--growth", "4", "--device", "cpu", "--run", str(run)]
