@@ -54,19 +54,19 @@ def message_file(tmp_path) -> Path:
     return path
 
 
+def write_photos(folder: Path, count: int, height: int, width: int) -> Path:
+    for i in range(count):
+        Image.fromarray(smooth_image(height, width, seed=i)).save(folder / f"img-{i:03d}.png")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def cli_photo_dir(tmp_path_factory) -> Path:
     """12 synthetic photographs of 130 px: enough for the 128-px validation crops `steg train` checks for."""
-    folder = tmp_path_factory.mktemp("cli-photos")
-    for i in range(12):
-        Image.fromarray(smooth_image(130, 130, seed=i)).save(folder / f"img-{i:02d}.png")
-    return folder
+    return write_photos(tmp_path_factory.mktemp("cli-photos"), 12, 130, 130)
 
 
 @pytest.fixture(scope="session")
 def photo_dir(tmp_path_factory) -> Path:
     """A stand-in for the training photographs: 40 small synthetic images."""
-    folder = tmp_path_factory.mktemp("photos")
-    for i in range(40):
-        Image.fromarray(smooth_image(50, 60, seed=i)).save(folder / f"img-{i:03d}.png")
-    return folder
+    return write_photos(tmp_path_factory.mktemp("photos"), 40, 50, 60)
