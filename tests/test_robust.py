@@ -36,8 +36,10 @@ def test_codec_keeps_the_cover_size_and_reveals_every_secret():
     assert len(revealed) == 2 and all(r.shape == cover.shape for r in revealed)
 
 
-def test_tiles_give_the_one_pass_result():
-    net = tiny_robust(1, seed=2)
+@pytest.mark.parametrize("fold", [1, 2])
+def test_tiles_give_the_one_pass_result(fold):
+    """The halo covers what the networks see, also when they see 2x2 pixel blocks (``--fold 2``)."""
+    net = tiny_robust(1, seed=2, fold=fold)
     cover, secret = smooth_image(150, 120, 4), smooth_image(150, 120, 5)
     whole, tiled = RobustCodec(net, "robust-1"), RobustCodec(net, "robust-1", tile=64)
     assert tiled.tile == 64 and tiled.halo >= 2 * net.config.receptive_radius
@@ -188,7 +190,7 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     assert at[0] > at[1] > at[2] > 0  # the coarser, the further from the secret
 
 
-def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, cli_photo_dir, tmp_path):
+def test_cli_train_robust_attack_mix_and_fold_land_in_the_weights(photo_dir, cli_photo_dir, tmp_path):
     small = ["train", "robust", "--data", str(photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
              "--width", "4", "--levels", "2", "--device", "cpu", "--run", str(tmp_path / "run")]
     too_small = run_steg(small)  # 50x60 photographs, validation crops 128 px: one line, no traceback, no run folder
@@ -200,9 +202,10 @@ def test_cli_train_robust_attack_mix_lands_in_the_recipe(photo_dir, cli_photo_di
     frozen_zero = run_steg([*common, "--freeze-embedder"])  # nothing to freeze without a trained model
     assert frozen_zero.code == 2 and "--init" in frozen_zero.stderr
     out = tmp_path / "robust-1.safetensors"
-    done = run_steg([*common, "--attack-mix", "none=0.5,jpeg=0.5", "--export", str(out)])
+    done = run_steg([*common, "--attack-mix", "none=0.5,jpeg=0.5", "--fold", "2", "--export", str(out)])
     assert done.code == 0, done.stderr
-    _, meta = load_weights_file(out, expected_name="robust-1")
+    model, meta = load_weights_file(out, expected_name="robust-1")
+    assert model.config.fold == 2 and meta["config"]["robust"]["fold"] == 2
     assert meta["recipe"]["attacks"]["weights"] == {"none": 0.5, "jpeg": 0.5, "noise": 0.0, "blur": 0.0, "resize": 0.0, "crop": 0.0}
 
 
@@ -233,6 +236,23 @@ def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
         assert torch.allclose(grown.hide(cover, secrets), source.hide(cover, secrets[:, :3]), atol=1e-6)
     with pytest.raises(ModelError, match="cannot grow"):
         warm_start(RobustNet(RobustConfig(2, width=8, levels=3)), path)
+    with pytest.raises(ModelError, match="cannot grow"):
+        warm_start(RobustNet(RobustConfig(2, width=4, levels=3, fold=2)), path)
+
+
+def test_folded_networks_keep_each_input_in_its_own_branch():
+    """``--fold 2``: pixel blocks become channels, but a secret still only reaches the embedder through its encoder."""
+    net = tiny_robust(2, seed=4, fold=2)
+    assert net.embed.encoders[0].levels[0][0].in_channels == 12 and net.config.stride == 8
+    cover, secrets = torch.rand(1, 3, 21, 30), torch.rand(1, 6, 21, 30)
+    with torch.no_grad():
+        stego = net.hide(cover, secrets)
+        revealed, residual, cover_estimate = net.reveal(stego)
+        assert stego.shape == residual.shape == cover_estimate.shape == cover.shape and revealed.shape == secrets.shape
+        net.embed.encoders[2].requires_grad_(False).levels[0][0].weight.zero_()  # blind the second secret's encoder
+        changed = secrets.clone()
+        changed[:, 3:] = torch.rand(1, 3, 21, 30)
+        assert torch.equal(net.hide(cover, secrets), net.hide(cover, changed))
 
 
 def test_robust_oracle_starts_from_the_diagnosed_exact_residual_and_trains_the_reveal(photo_dir, tmp_path):

@@ -144,6 +144,7 @@ def train_robust_command(
     patch: Patch = 128,
     levels: Annotated[int, typer.Option("--levels", min=2, max=6, help="U-Net levels (sides are padded to 2^(levels-1)).")] = 4,
     width: Annotated[int, typer.Option("--width", min=4, help="U-Net base width (channels of the finest level).")] = 16,
+    fold: Annotated[int, typer.Option("--fold", min=1, max=4, help="U-Nets see FOLDxFOLD pixel blocks as channels (space-to-depth; 1: plain pixels).")] = 1,
     stego_weight: StegoWeight = 30.0,
     stego_target: Annotated[float, typer.Option("--stego-target", help="Steer the stego weight towards this stego PSNR (dB); 0: fixed weight.")] = 35.5,
     reveal_weight: RevealWeight = 2.0,
@@ -169,4 +170,4 @@ def train_robust_command(
         raise UsageError(f"--attack-mix: {exc}") from None
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
                   width, weights, resume, export, threads, device, data, init, minutes, lr_warmup, force, ranges=ranges,
-                  freeze_embedder=freeze_embedder)
+                  freeze_embedder=freeze_embedder, fold=fold)

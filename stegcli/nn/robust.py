@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from stegcli.nn.config import ArchConfig
@@ -27,6 +28,7 @@ class RobustConfig(ArchConfig):
     width: int = 32
     levels: int = 4
     amplify: float = 10.0  # the decoupling target is the residual times this
+    fold: int = 1  # each U-Net sees fold x fold pixel blocks as channels (space-to-depth); 1: plain pixels
 
     @property
     def secret_channels(self) -> int:
@@ -34,7 +36,8 @@ class RobustConfig(ArchConfig):
 
     @property
     def stride(self) -> int:
-        return 2 ** (self.levels - 1)
+        """Image sides are padded to a multiple of this."""
+        return 2 ** (self.levels - 1) * self.fold
 
     @property
     def receptive_radius(self) -> int:
@@ -42,17 +45,17 @@ class RobustConfig(ArchConfig):
 
         Decoupling then revealing chains two U-Nets, so reveal sees twice as far.
         """
-        return 6 * 2**self.levels
+        return 6 * 2**self.levels * self.fold
 
 
 class RobustNet(nn.Module):
     def __init__(self, config: RobustConfig) -> None:
         super().__init__()
         self.config = config
-        w, lv = config.width, config.levels
-        self.embed = BranchedUNet(1 + config.secrets, 3, 3, w, lv)
-        self.decouple = BranchedUNet(1, 3, 6, w, lv)
-        self.reveal_net = BranchedUNet(2, 3, config.secret_channels, w, lv)
+        w, lv, f2 = config.width, config.levels, config.fold**2
+        self.embed = BranchedUNet(1 + config.secrets, 3 * f2, 3 * f2, w, lv)
+        self.decouple = BranchedUNet(1, 3 * f2, 6 * f2, w, lv)
+        self.reveal_net = BranchedUNet(2, 3 * f2, config.secret_channels * f2, w, lv)
         nn.init.zeros_(self.embed.out.weight)  # start from stego == cover
         nn.init.zeros_(self.embed.out.bias)
 
@@ -64,22 +67,30 @@ class RobustNet(nn.Module):
         scratch, the 2- and 3-secret models learnt at most one of their secrets (docs/robust-training.md).
         """
         mine, theirs = self.config, source.config
-        if (mine.width, mine.levels, mine.amplify) != (theirs.width, theirs.levels, theirs.amplify) or theirs.secrets > mine.secrets:
-            raise ValueError(f"cannot grow {mine} from {theirs}: widths, levels and amplification must match "
+        shape = ("width", "levels", "amplify", "fold")
+        if any(getattr(mine, k) != getattr(theirs, k) for k in shape) or theirs.secrets > mine.secrets:
+            raise ValueError(f"cannot grow {mine} from {theirs}: {', '.join(shape)} must match "
                              "and the source must hide fewer secrets")
         self.embed.grow_from(source.embed)
         self.decouple.load_state_dict(source.decouple.state_dict())
         self.reveal_net.grow_from(source.reveal_net)
 
+    def _run_unet(self, unet: BranchedUNet, x: torch.Tensor) -> torch.Tensor:
+        """Run one U-Net on images of any size: pad, fold pixel blocks into channels, unfold, crop.
+
+        Folding keeps every input image's channels together, so each still gets its own encoder.
+        """
+        x, (h, w) = pad_to(x, self.config.stride)
+        f = self.config.fold
+        return F.pixel_shuffle(unet(F.pixel_unshuffle(x, f)), f)[..., :h, :w]
+
     def hide(self, cover: torch.Tensor, secrets: torch.Tensor) -> torch.Tensor:
         """Stego (B, 3, H, W) before rounding: cover plus the embedded residual. Any size."""
-        x, (h, w) = pad_to(torch.cat([cover, secrets], dim=1), self.config.stride)
-        return cover + self.embed(x)[..., :h, :w]
+        return cover + self._run_unet(self.embed, torch.cat([cover, secrets], dim=1))
 
     def decouple_residual(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(amplified residual, cover) estimated from a possibly attacked stego."""
-        x, (h, w) = pad_to(image, self.config.stride)
-        out = self.decouple(x)[..., :h, :w]
+        out = self._run_unet(self.decouple, image)
         return out[:, :3], out[:, 3:]
 
     def amplified_residual(self, stego: torch.Tensor, cover: torch.Tensor) -> torch.Tensor:
@@ -88,8 +99,7 @@ class RobustNet(nn.Module):
 
     def secrets_from(self, residual: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         """The secrets read from an (estimated) amplified residual and the image it came from."""
-        x, (h, w) = pad_to(torch.cat([residual, image], dim=1), self.config.stride)
-        return self.reveal_net(x)[..., :h, :w]
+        return self._run_unet(self.reveal_net, torch.cat([residual, image], dim=1))
 
     def reveal(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(secrets, amplified residual, cover) recovered from a possibly attacked stego."""

@@ -145,12 +145,13 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
 def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                  arch: Architecture | None = None, weights: RobustWeights | None = None, resume: bool = False,
                  console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None,
-                 freeze_embedder: bool = False) -> Trainer:
+                 freeze_embedder: bool = False, fold: int = 1) -> Trainer:
     """Train a ``robust-<secrets>`` model against the attack layer (``ranges``: its mix and strengths);
-    ``arch.growth`` is the U-Nets' base width and ``arch.blocks`` their number of levels."""
+    ``arch.growth`` is the U-Nets' base width, ``arch.blocks`` their number of levels and ``fold``
+    their space-to-depth factor (:class:`RobustConfig`)."""
     arch = arch or Architecture(blocks=4, growth=16, patch=128)
     train, val = _banks(data, arch)
-    task = RobustTask(train, val, RobustConfig(secrets, width=arch.growth, levels=arch.blocks), arch.patch,
+    task = RobustTask(train, val, RobustConfig(secrets, width=arch.growth, levels=arch.blocks, fold=fold), arch.patch,
                       arch.batch, weights, arch.val_size, ranges, freeze_embedder)
     return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
 
