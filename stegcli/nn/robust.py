@@ -41,7 +41,8 @@ class RobustConfig(ArchConfig):
 
     @property
     def receptive_radius(self) -> int:
-        """A bound on how far (pixels) one U-Net sees: 3x3 convs, pooling and upsampling at every level.
+        """A bound on how far (pixels) one U-Net sees: 3x3 convs, pooling and upsampling at every level,
+        each of its pixels a fold x fold block.
 
         Decoupling then revealing chains two U-Nets, so reveal sees twice as far.
         """
