@@ -164,7 +164,7 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     assert export(trainer, out, {"validation": trainer.task.validate(trainer.device)}) == "robust-2"
     net, meta = load_weights_file(out, expected_name="robust-2")
     validation = meta["metrics"]["validation"]
-    assert meta["kind"] == "robust" and "revealed_jpeg75_psnr" in validation
+    assert meta["kind"] == "robust" and {"revealed_jpeg75_psnr", "revealed_scale0.5_psnr"} <= validation.keys()
     assert {"revealed_psnr_secret1", "revealed_psnr_secret2"} <= validation.keys()  # a 2-secret model, per secret
     assert not any(k.startswith("critic") for k in net.state_dict())  # the critics stay in the run folder
     assert len(RobustCodec(net, "robust-2").reveal(smooth_image(32, 32))) == 2
@@ -303,3 +303,17 @@ def test_robust_inversion_fits_the_residual_better_with_more_steps(photo_dir, tm
                                   "--steps", "1", "--lr", "1e-6", "--start", "reveal"], capture_output=True, text=True, check=True)
     line = json.loads(from_reveal.stdout)  # one tiny step from the model's reveal (clamped to 0.01-0.99 for the logits)
     assert line["start"] == "reveal" and line["inverted_psnr"] == pytest.approx(line["model_revealed_psnr"], abs=0.5)
+
+
+def test_training_validation_attacks_are_those_of_steg_eval():
+    """The downscale row that ``steg train robust`` validates is the real one of ``steg eval --attacks scale0.5``."""
+    from stegcli.evaluate import EVAL_ATTACKS
+    from stegcli.tensors import to_tensor
+    from stegcli.train.robust_task import eval_attacked
+
+    images = [smooth_image(40, 48, seed) for seed in (1, 2)]
+    batch = torch.cat([to_tensor(image) for image in images])
+    attacked = eval_attacked(batch, "scale0.5")
+    assert attacked.shape == batch.shape and not torch.equal(attacked, batch)
+    for row, image in zip(attacked, images):
+        assert torch.equal(row[None], to_tensor(EVAL_ATTACKS["scale0.5"](image, 0)))

@@ -30,8 +30,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from stegcli.evaluate import EVAL_ATTACKS
 from stegcli.nn.robust import RobustConfig, RobustNet
 from stegcli.nn.unet import PatchDiscriminator
+from stegcli.tensors import from_tensor, to_tensor
 from stegcli.train.attack_layer import AttackLayer, AttackRanges
 from stegcli.train.data import ImageBank
 from stegcli.train.jpeg_sim import real_jpeg
@@ -83,6 +85,11 @@ def received_stego(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, 
     """What a receiver gets: the stego as a PNG stores it, or through Pillow's JPEG at ``jpeg_quality``."""
     stego = quantize_ste(net.hide(covers, secrets))
     return stego if jpeg_quality is None else real_jpeg(stego, torch.full((len(stego),), jpeg_quality))
+
+
+def eval_attacked(images: torch.Tensor, attack: str) -> torch.Tensor:
+    """``images`` through one attack of ``steg eval`` (real codecs and resampling, back at their size)."""
+    return torch.cat([to_tensor(EVAL_ATTACKS[attack](from_tensor(x[None]), 0), images.device) for x in images])
 
 
 def as_images(x: torch.Tensor) -> torch.Tensor:
@@ -148,7 +155,9 @@ class RobustTask:
 
     @torch.no_grad()
     def validate(self, device: torch.device) -> dict[str, float]:
-        """Stego PSNR after rounding; revealed PSNR from the PNG stego (also per secret) and from a real JPEG Q75 of it."""
+        """Stego PSNR after rounding; revealed PSNR from the PNG stego (also per secret), from a real JPEG Q75 of
+        it and from it downscaled to half and back (a code that only JPEG does not break can still be
+        one that any resampling does: docs/robust-training.md, seventh session)."""
         self.model.eval()
 
         def row(part: slice) -> dict[str, float]:
@@ -157,7 +166,8 @@ class RobustTask:
             jpeg75 = real_jpeg(stego, torch.full((len(stego),), 75))
             revealed = self.net.reveal(stego)[0].clamp(0, 1)
             metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets),
-                       "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75)[0].clamp(0, 1), secrets)}
+                       "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75)[0].clamp(0, 1), secrets),
+                       "revealed_scale0.5_psnr": psnr(self.net.reveal(eval_attacked(stego, "scale0.5"))[0].clamp(0, 1), secrets)}
             if self.config.secrets > 1:  # a secret the model has not learnt hides in the mean
                 for i, (r, t) in enumerate(zip(revealed.split(3, 1), secrets.split(3, 1)), start=1):
                     metrics[f"revealed_psnr_secret{i}"] = psnr(r, t)
