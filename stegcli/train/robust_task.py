@@ -99,6 +99,7 @@ def as_images(x: torch.Tensor) -> torch.Tensor:
 
 class RobustTask:
     STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
+    VALIDATION_ATTACKS = ("jpeg75", "scale0.5")  # ``steg eval`` attacks the validation also reveals through
 
     def __init__(self, train: ImageBank, val: ImageBank, config: RobustConfig, patch: int = 128, batch: int = 16,
                  weights: RobustWeights | None = None, val_size: int = 128, ranges: AttackRanges | None = None,
@@ -163,11 +164,11 @@ class RobustTask:
         def row(part: slice) -> dict[str, float]:
             cover, secrets = self.val_covers[part].to(device), self.val_secrets[part].to(device)
             stego = received_stego(self.net, cover, secrets)
-            jpeg75 = real_jpeg(stego, torch.full((len(stego),), 75))
             revealed = self.net.reveal(stego)[0].clamp(0, 1)
-            metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets),
-                       "revealed_jpeg75_psnr": psnr(self.net.reveal(jpeg75)[0].clamp(0, 1), secrets),
-                       "revealed_scale0.5_psnr": psnr(self.net.reveal(eval_attacked(stego, "scale0.5"))[0].clamp(0, 1), secrets)}
+            metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets)}
+            for attack in self.VALIDATION_ATTACKS:
+                attacked = eval_attacked(stego, attack)
+                metrics[f"revealed_{attack}_psnr"] = psnr(self.net.reveal(attacked)[0].clamp(0, 1), secrets)
             if self.config.secrets > 1:  # a secret the model has not learnt hides in the mean
                 for i, (r, t) in enumerate(zip(revealed.split(3, 1), secrets.split(3, 1)), start=1):
                     metrics[f"revealed_psnr_secret{i}"] = psnr(r, t)
