@@ -1,13 +1,14 @@
 """The validation `steg train robust` prints, for any robust weights file or run checkpoint.
 
-Stego PSNR, revealed PSNR from the PNG stego (overall and per secret) and after a
-real JPEG at quality 75, on 128x128 centre crops of the fixed validation split, and the
+Stego PSNR, revealed PSNR from the PNG stego (overall and per secret), after a
+real JPEG at quality 75 and after a downscale to half and back, on 128x128 centre crops of the fixed validation split, and the
 floor: each secret against its mean colour (``flat_guess_psnr``).
 Per-secret numbers show whether a multi-secret model has learnt every secret.
 ``--diagnose`` adds where the hidden code gets lost: how well the decoupling network
 recovers the embedded residual from the PNG stego, what the revealing network makes of the
 exact residual, how much of the residual's energy lies in low frequencies, whether the residual
-is a faint copy of the secret or a code, and, for scale, what the secrets score at 1/2, 1/4 and
+is a faint copy of the secret or a code, what the reveal scores with the secrets' true luma or
+true chroma swapped in (is structure or colour lost?), and, for scale, what the secrets score at 1/2, 1/4 and
 1/8 of their resolution.
 
     python benchmarks/robust_validation.py ../shared/data/train runs/gpu/robust-2.safetensors
@@ -29,8 +30,9 @@ from stegcli.metrics import psnr as image_psnr
 from stegcli.nn.robust import RobustNet
 from stegcli.train.checkpoint import checkpoint_model_state
 from stegcli.train.data import ImageBank, list_images
+from stegcli.train.jpeg_sim import rgb_to_ycbcr, ycbcr_to_rgb
 from stegcli.train.losses import psnr
-from stegcli.train.robust_task import RobustTask, received_stego
+from stegcli.train.robust_task import RobustTask, as_images, received_stego
 from stegcli.zoo import load_weights_file
 
 
@@ -45,6 +47,7 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
     residual = net.amplified_residual(stego, covers)
     _, estimate, cover_estimate = net.reveal(stego)
     secrets_from_exact = net.secrets_from(residual, stego)
+    revealed = net.reveal(stego)[0].clamp(0, 1)
     energy = float(residual.pow(2).sum())
     return {
         "residual_correlation": float(F.cosine_similarity(estimate.flatten(), residual.flatten(), dim=0)) if energy else None,
@@ -53,8 +56,20 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
         "residual_secret_correlation": secret_correlation(residual, secrets) if energy else None,
         "decoupled_cover_psnr": psnr(cover_estimate.clamp(0, 1), covers),
         "revealed_from_exact_residual_psnr": psnr(secrets_from_exact.clamp(0, 1), secrets),
+        "revealed_with_true_luma_psnr": psnr(with_planes_of(revealed, secrets, luma=True), secrets),
+        "revealed_with_true_chroma_psnr": psnr(with_planes_of(revealed, secrets, luma=False), secrets),
         **{f"secrets_at_1/{k}_resolution_psnr": psnr(block_means(secrets, k), secrets) for k in (2, 4, 8)},
     }
+
+
+def with_planes_of(revealed: torch.Tensor, secrets: torch.Tensor, luma: bool) -> torch.Tensor:
+    """``revealed`` with its luma (Y) or its chroma (Cb, Cr) taken from the true secrets.
+
+    Which swap gains more tells whether a reveal loses the secrets' structure or their colours.
+    """
+    mine, true = (rgb_to_ycbcr(as_images(x)) for x in (revealed, secrets))
+    planes = torch.cat([true[:, :1], mine[:, 1:]] if luma else [mine[:, :1], true[:, 1:]], dim=1)
+    return ycbcr_to_rgb(planes).clamp(0, 1).reshape(secrets.shape)
 
 
 def block_means(x: torch.Tensor, k: int) -> torch.Tensor:

@@ -275,17 +275,32 @@ def test_robust_oracle_starts_from_the_diagnosed_exact_residual_and_trains_the_r
         assert last["oracle_revealed_psnr"] != first["oracle_revealed_psnr"]  # the revealing network trained
 
 
-def test_diagnose_tells_a_faint_copy_of_the_secret_from_a_code():
+def robust_validation_module():
+    """``benchmarks/robust_validation.py`` (not a package) imported, to test its diagnostics directly."""
     spec = importlib.util.spec_from_file_location("robust_validation",
                                                   Path(__file__).parents[1] / "benchmarks" / "robust_validation.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_diagnose_tells_a_faint_copy_of_the_secret_from_a_code():
+    module = robust_validation_module()
     secrets = torch.rand(3, 6, 16, 16, generator=torch.Generator().manual_seed(0))  # 2 secrets per cover
     copy = 0.02 * (secrets[:, 3:] - 0.5) + 0.1  # a faint copy of the second secret, plus an offset
     assert module.secret_correlation(copy, secrets[:, 3:]) == pytest.approx(1.0)
     assert abs(module.secret_correlation(copy, secrets)) < 0.6  # averaged with the first, unrelated secret
     code = torch.randn(3, 3, 16, 16, generator=torch.Generator().manual_seed(1))
     assert abs(module.secret_correlation(code, secrets)) < 0.1
+
+
+def test_diagnose_tells_lost_colour_from_lost_structure():
+    module = robust_validation_module()
+    secrets = torch.rand(3, 6, 16, 16, generator=torch.Generator().manual_seed(0))  # 2 secrets per cover
+    planes = module.rgb_to_ycbcr(module.as_images(secrets))
+    grey = module.ycbcr_to_rgb(torch.cat([planes[:, :1], torch.full_like(planes[:, 1:], 128.0)], 1)).reshape(secrets.shape)
+    assert torch.allclose(module.with_planes_of(grey, secrets, luma=False), secrets, atol=1e-5)  # colour was all it lost
+    assert torch.allclose(module.with_planes_of(grey, secrets, luma=True), grey, atol=1e-5)  # its luma was right already
 
 
 def test_robust_inversion_fits_the_residual_better_with_more_steps(photo_dir, tmp_path):
