@@ -106,12 +106,12 @@ def write_tiny_mosaic_weights(folder: Path, grid: int, seed: int = 0) -> Path:
     return path
 
 
-def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.05, fold: int = 1):
+def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.05, fold: int = 1, residual_blur: float = 0.0):
     """A small random robust network whose stego differs from its cover."""
     from stegcli.nn import RobustConfig, RobustNet
 
     torch.manual_seed(seed)
-    model = RobustNet(RobustConfig(secrets, width=4, levels=3, fold=fold))
+    model = RobustNet(RobustConfig(secrets, width=4, levels=3, fold=fold, residual_blur=residual_blur))
     with torch.no_grad():
         model.embed.out.weight.normal_(0, scale)
     return model.eval()

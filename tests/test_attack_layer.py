@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
+from stegcli.nn.filters import blur
 from stegcli.train.attack_layer import (
     ATTACKS,
     AttackLayer,
     AttackRanges,
-    blur,
     crop_and_back,
     parse_attack_mix,
     resize_and_back,

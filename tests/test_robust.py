@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from helpers import run_steg, smooth_image, tiny_robust, write_tiny_robust_weights
 from PIL import Image
 
 from stegcli.errors import UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
 from stegcli.metrics import flat_guess, psnr
+from stegcli.nn.filters import blur
 from stegcli.robust import RobustCodec, encode_stego, robust_model_for
 from stegcli.train.loop import TrainSettings
 from stegcli.train.recipes import Architecture, export, train_robust
@@ -36,10 +38,11 @@ def test_codec_keeps_the_cover_size_and_reveals_every_secret():
     assert len(revealed) == 2 and all(r.shape == cover.shape for r in revealed)
 
 
-@pytest.mark.parametrize("fold", [1, 2])
-def test_tiles_give_the_one_pass_result(fold):
-    """The halo covers what the networks see, also when they see 2x2 pixel blocks (``--fold 2``)."""
-    net = tiny_robust(1, seed=2, fold=fold)
+@pytest.mark.parametrize("fold, residual_blur", [(1, 0.0), (2, 0.0), (2, 1.5)])
+def test_tiles_give_the_one_pass_result(fold, residual_blur):
+    """The halo covers what the networks see, also when they see 2x2 pixel blocks (``--fold 2``) and when
+    the residual is low-passed (``--residual-blur``)."""
+    net = tiny_robust(1, seed=2, fold=fold, residual_blur=residual_blur)
     cover, secret = smooth_image(150, 120, 4), smooth_image(150, 120, 5)
     whole, tiled = RobustCodec(net, "robust-1"), RobustCodec(net, "robust-1", tile=64)
     assert tiled.tile == 64 and tiled.halo >= 2 * net.config.receptive_radius
@@ -190,7 +193,7 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
     assert at[0] > at[1] > at[2] > 0  # the coarser, the further from the secret
 
 
-def test_cli_train_robust_attack_mix_and_fold_land_in_the_weights(photo_dir, cli_photo_dir, tmp_path):
+def test_cli_train_robust_attack_mix_fold_and_residual_blur_land_in_the_weights(photo_dir, cli_photo_dir, tmp_path):
     small = ["train", "robust", "--data", str(photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
              "--width", "4", "--levels", "2", "--device", "cpu", "--run", str(tmp_path / "run")]
     too_small = run_steg(small)  # 50x60 photographs, validation crops 128 px: one line, no traceback, no run folder
@@ -202,10 +205,12 @@ def test_cli_train_robust_attack_mix_and_fold_land_in_the_weights(photo_dir, cli
     frozen_zero = run_steg([*common, "--freeze-embedder"])  # nothing to freeze without a trained model
     assert frozen_zero.code == 2 and "--init" in frozen_zero.stderr
     out = tmp_path / "robust-1.safetensors"
-    done = run_steg([*common, "--attack-mix", "none=0.5,jpeg=0.5", "--fold", "2", "--export", str(out)])
+    done = run_steg([*common, "--attack-mix", "none=0.5,jpeg=0.5", "--fold", "2", "--residual-blur", "0.8",
+                     "--export", str(out)])
     assert done.code == 0, done.stderr
     model, meta = load_weights_file(out, expected_name="robust-1")
     assert model.config.fold == 2 and meta["config"]["robust"]["fold"] == 2
+    assert model.config.residual_blur == meta["config"]["robust"]["residual_blur"] == 0.8
     assert meta["recipe"]["attacks"]["weights"] == {"none": 0.5, "jpeg": 0.5, "noise": 0.0, "blur": 0.0, "resize": 0.0, "crop": 0.0}
 
 
@@ -236,8 +241,9 @@ def test_init_from_fewer_secrets_grows_the_model(tiny_weights_dir):
         assert torch.allclose(grown.hide(cover, secrets), source.hide(cover, secrets[:, :3]), atol=1e-6)
     with pytest.raises(ModelError, match="cannot grow"):
         warm_start(RobustNet(RobustConfig(2, width=8, levels=3)), path)
-    with pytest.raises(ModelError, match="cannot grow"):
-        warm_start(RobustNet(RobustConfig(2, width=4, levels=3, fold=2)), path)
+    for other in ({"fold": 2}, {"residual_blur": 1.0}):
+        with pytest.raises(ModelError, match="cannot grow"):
+            warm_start(RobustNet(RobustConfig(2, width=4, levels=3, **other)), path)
 
 
 def test_folded_networks_keep_each_input_in_its_own_branch():
@@ -253,6 +259,22 @@ def test_folded_networks_keep_each_input_in_its_own_branch():
         changed = secrets.clone()
         changed[:, 3:] = torch.rand(1, 3, 21, 30)
         assert torch.equal(net.hide(cover, secrets), net.hide(cover, changed))
+
+
+def test_residual_blur_low_passes_what_the_embedder_writes():
+    """``--residual-blur``: the same embedder, its residual through a fixed Gaussian; of a folded embedder's
+    pixel-grid code little is left above the frequencies a downscale to half keeps."""
+    sharp, smooth = (tiny_robust(1, seed=5, scale=0.5, fold=2, residual_blur=sigma) for sigma in (0.0, 1.5))
+    cover, secret = torch.rand(2, 3, 40, 48), torch.rand(2, 3, 40, 48)
+    with torch.no_grad():
+        residual = sharp.hide(cover, secret) - cover
+        low_passed = smooth.hide(cover, secret) - cover
+    assert torch.allclose(low_passed, blur(residual, 1.5), atol=1e-6)
+
+    def high_share(x):  # energy above half the sampling rate's band: what 2x2 block means lose
+        return float((x - F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest")).pow(2).sum() / x.pow(2).sum())
+
+    assert high_share(low_passed) < 0.05 < 0.3 < high_share(residual)
 
 
 def test_robust_oracle_starts_from_the_diagnosed_exact_residual_and_trains_the_reveal(photo_dir, tmp_path):

@@ -145,6 +145,7 @@ def train_robust_command(
     levels: Annotated[int, typer.Option("--levels", min=2, max=6, help="U-Net levels (sides are padded to 2^(levels-1)).")] = 4,
     width: Annotated[int, typer.Option("--width", min=4, help="U-Net base width (channels of the finest level).")] = 16,
     fold: Annotated[int, typer.Option("--fold", min=1, max=4, help="U-Nets see FOLDxFOLD pixel blocks as channels (space-to-depth; 1: plain pixels).")] = 1,
+    residual_blur: Annotated[float, typer.Option("--residual-blur", min=0.0, max=4.0, metavar="SIGMA", help="Low-pass the embedded residual with a fixed Gaussian of this sigma (pixels; 0: none), so the hidden code lies where resampling and blur leave it.")] = 0.0,
     stego_weight: StegoWeight = 30.0,
     stego_target: Annotated[float, typer.Option("--stego-target", help="Steer the stego weight towards this stego PSNR (dB); 0: fixed weight.")] = 35.5,
     reveal_weight: RevealWeight = 2.0,
@@ -170,4 +171,4 @@ def train_robust_command(
         raise UsageError(f"--attack-mix: {exc}") from None
     _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, levels,
                   width, weights, resume, export, threads, device, data, init, minutes, lr_warmup, force, ranges=ranges,
-                  freeze_embedder=freeze_embedder, fold=fold)
+                  freeze_embedder=freeze_embedder, fold=fold, residual_blur=residual_blur)

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from stegcli.nn.config import ArchConfig
+from stegcli.nn.filters import blur, gaussian_radius
 from stegcli.nn.unet import BranchedUNet, pad_to
 
 
@@ -29,6 +30,7 @@ class RobustConfig(ArchConfig):
     levels: int = 4
     amplify: float = 10.0  # the decoupling target is the residual times this
     fold: int = 1  # each U-Net sees fold x fold pixel blocks as channels (space-to-depth); 1: plain pixels
+    residual_blur: float = 0.0  # Gaussian sigma (pixels) of a fixed low-pass on the embedded residual; 0: none
 
     @property
     def secret_channels(self) -> int:
@@ -44,9 +46,11 @@ class RobustConfig(ArchConfig):
         """A bound on how far (pixels) one U-Net sees: 3x3 convs, pooling and upsampling at every level,
         each of its pixels a fold x fold block.
 
-        Decoupling then revealing chains two U-Nets, so reveal sees twice as far.
+        Decoupling then revealing chains two U-Nets, so reveal sees twice as far; the residual's
+        low-pass, if any, widens what hiding sees by its kernel's radius.
         """
-        return 6 * 2**self.levels * self.fold
+        smoothing = gaussian_radius(self.residual_blur) if self.residual_blur else 0
+        return 6 * 2**self.levels * self.fold + smoothing
 
 
 class RobustNet(nn.Module):
@@ -68,7 +72,7 @@ class RobustNet(nn.Module):
         scratch, the 2- and 3-secret models learnt at most one of their secrets (docs/robust-training.md).
         """
         mine, theirs = self.config, source.config
-        shape = ("width", "levels", "amplify", "fold")
+        shape = ("width", "levels", "amplify", "fold", "residual_blur")
         if any(getattr(mine, k) != getattr(theirs, k) for k in shape) or theirs.secrets > mine.secrets:
             raise ValueError(f"cannot grow {mine} from {theirs}: {', '.join(shape)} must match "
                              "and the source must hide fewer secrets")
@@ -86,8 +90,13 @@ class RobustNet(nn.Module):
         return F.pixel_shuffle(unet(F.pixel_unshuffle(x, f)), f)[..., :h, :w]
 
     def hide(self, cover: torch.Tensor, secrets: torch.Tensor) -> torch.Tensor:
-        """Stego (B, 3, H, W) before rounding: cover plus the embedded residual. Any size."""
-        return cover + self._run_unet(self.embed, torch.cat([cover, secrets], dim=1))
+        """Stego (B, 3, H, W) before rounding: cover plus the embedded residual. Any size.
+
+        ``residual_blur`` keeps the residual below the frequencies that downscaling and blur remove,
+        whatever the U-Net would write (folded U-Nets learn pixel-grid codes that resampling breaks).
+        """
+        residual = self._run_unet(self.embed, torch.cat([cover, secrets], dim=1))
+        return cover + (blur(residual, self.config.residual_blur) if self.config.residual_blur else residual)
 
     def decouple_residual(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(amplified residual, cover) estimated from a possibly attacked stego."""

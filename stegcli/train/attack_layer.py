@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from stegcli.nn.filters import blur
 from stegcli.train.jpeg_sim import jpeg_mix
 from stegcli.train.losses import quantize_ste
 
@@ -53,21 +54,6 @@ def parse_attack_mix(text: str) -> dict[str, float]:
     if sum(mix.values()) <= 0:
         raise ValueError(f"attack mix {text!r} has no positive weight")
     return {name: mix.get(name, 0.0) for name in ATTACKS}
-
-
-def gaussian_kernel(sigma: float, device: torch.device) -> torch.Tensor:
-    radius = max(1, int(np.ceil(3 * sigma)))
-    t = torch.arange(-radius, radius + 1, dtype=torch.float32, device=device)
-    k = torch.exp(-0.5 * (t / sigma) ** 2)
-    return k / k.sum()
-
-
-def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur with reflected borders."""
-    k = gaussian_kernel(sigma, x.device)
-    r, c = len(k) // 2, x.shape[1]
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
-    return F.conv2d(F.pad(x, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
 
 
 def resize_and_back(x: torch.Tensor, factor: float) -> torch.Tensor:

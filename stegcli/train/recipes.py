@@ -145,14 +145,14 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
 def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                  arch: Architecture | None = None, weights: RobustWeights | None = None, resume: bool = False,
                  console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None,
-                 freeze_embedder: bool = False, fold: int = 1) -> Trainer:
+                 freeze_embedder: bool = False, fold: int = 1, residual_blur: float = 0.0) -> Trainer:
     """Train a ``robust-<secrets>`` model against the attack layer (``ranges``: its mix and strengths);
-    ``arch.growth`` is the U-Nets' base width, ``arch.blocks`` their number of levels and ``fold``
-    their space-to-depth factor (:class:`RobustConfig`)."""
+    ``arch.growth`` is the U-Nets' base width, ``arch.blocks`` their number of levels, ``fold``
+    their space-to-depth factor and ``residual_blur`` the low-pass on the residual (:class:`RobustConfig`)."""
     arch = arch or Architecture(blocks=4, growth=16, patch=128)
     train, val = _banks(data, arch)
-    task = RobustTask(train, val, RobustConfig(secrets, width=arch.growth, levels=arch.blocks, fold=fold), arch.patch,
-                      arch.batch, weights, arch.val_size, ranges, freeze_embedder)
+    config = RobustConfig(secrets, width=arch.growth, levels=arch.blocks, fold=fold, residual_blur=residual_blur)
+    task = RobustTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_embedder)
     return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
 
 
