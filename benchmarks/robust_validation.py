@@ -1,15 +1,15 @@
 """The validation `steg train robust` prints, for any robust weights file or run checkpoint.
 
-Stego PSNR, revealed PSNR from the PNG stego (overall and per secret), after a
-real JPEG at quality 75 and after a downscale to half and back, on 128x128 centre crops of the fixed validation split, and the
-floor: each secret against its mean colour (``flat_guess_psnr``).
+Stego PSNR, revealed PSNR from the PNG stego (overall and per secret), after a real JPEG
+at quality 75 and after a downscale to half and back, on 128x128 centre crops of the fixed
+validation split, and the floor: each secret against its mean colour (``flat_guess_psnr``).
 Per-secret numbers show whether a multi-secret model has learnt every secret.
 ``--diagnose`` adds where the hidden code gets lost: how well the decoupling network
 recovers the embedded residual from the PNG stego, what the revealing network makes of the
 exact residual, how much of the residual's energy lies in low frequencies, whether the residual
 is a faint copy of the secret or a code, what the reveal scores with the secrets' true luma or
-true chroma swapped in (is structure or colour lost?), and, for scale, what the secrets score at 1/2, 1/4 and
-1/8 of their resolution.
+true chroma swapped in (is structure or colour lost?), and, for scale, what the secrets score
+at 1/2, 1/4 and 1/8 of their resolution.
 
     python benchmarks/robust_validation.py ../shared/data/train runs/gpu/robust-2.safetensors
     python benchmarks/robust_validation.py ../shared/data/train runs/robust-2/checkpoint.safetensors
@@ -45,9 +45,9 @@ def diagnose(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor) -> dic
     net.eval()
     stego = received_stego(net, covers, secrets)
     residual = net.amplified_residual(stego, covers)
-    _, estimate, cover_estimate = net.reveal(stego)
+    revealed, estimate, cover_estimate = net.reveal(stego)
+    revealed = revealed.clamp(0, 1)
     secrets_from_exact = net.secrets_from(residual, stego)
-    revealed = net.reveal(stego)[0].clamp(0, 1)
     energy = float(residual.pow(2).sum())
     return {
         "residual_correlation": float(F.cosine_similarity(estimate.flatten(), residual.flatten(), dim=0)) if energy else None,
