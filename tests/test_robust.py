@@ -271,7 +271,7 @@ def test_residual_blur_low_passes_what_the_embedder_writes():
         low_passed = smooth.hide(cover, secret) - cover
     assert torch.allclose(low_passed, blur(residual, 1.5), atol=1e-6)
 
-    def high_share(x):  # energy above half the sampling rate's band: what 2x2 block means lose
+    def high_share(x):  # share of the energy that 2x2 block means lose: what a downscale to half cannot keep
         return float((x - F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest")).pow(2).sum() / x.pow(2).sum())
 
     assert high_share(low_passed) < 0.05 < 0.3 < high_share(residual)
