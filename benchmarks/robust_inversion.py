@@ -75,7 +75,7 @@ def main() -> None:
     model_psnr, true_fit = [], []
     for part in torch.split(torch.arange(len(covers)), 8):
         with torch.no_grad():
-            received = received_stego(net, covers[part], secrets[part], None if args.attack == "none" else 75)
+            received = received_stego(net, covers[part], secrets[part], args.attack)
             revealed = net.reveal(received)[0].clamp(0, 1)
             model_psnr.append(psnr(revealed, secrets[part]))
             target = net.amplified_residual(received, covers[part])

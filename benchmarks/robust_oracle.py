@@ -29,15 +29,15 @@ from stegcli.zoo import load_weights_file
 
 
 @torch.no_grad()
-def oracle_inputs(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, quality: int | None,
+def oracle_inputs(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, attack: str,
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """(amplified exact residual, received image): the PNG stego, or a real JPEG of it, minus the cover."""
-    received = received_stego(net, covers, secrets, quality)
+    received = received_stego(net, covers, secrets, attack)
     return net.amplified_residual(received, covers), received
 
 
 @torch.no_grad()
-def validate(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, quality: int | None,
+def validate(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, attack: str,
              with_model: bool) -> dict[str, float]:
     """Revealed PSNR through the oracle and, ``with_model``, through the model's decoupler, on the same images.
 
@@ -45,7 +45,7 @@ def validate(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, qualit
     oracle's figure measures what it learnt.
     """
     def row(part: slice) -> dict[str, float]:
-        residual, received = oracle_inputs(net, covers[part], secrets[part], quality)
+        residual, received = oracle_inputs(net, covers[part], secrets[part], attack)
         metrics = {"oracle_revealed_psnr": psnr(net.secrets_from(residual, received).clamp(0, 1), secrets[part])}
         if with_model:
             metrics["model_revealed_psnr"] = psnr(net.reveal(received)[0].clamp(0, 1), secrets[part])
@@ -72,7 +72,6 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    quality = None if args.attack == "none" else 75
     net, _ = load_weights_file(args.weights, expected_name=None)
     if not isinstance(net, RobustNet):
         parser.error(f"{args.weights} is not a robust model")
@@ -88,7 +87,7 @@ def main() -> None:
 
     def report(step: int) -> None:
         # the model's own figure only means something before the revealing network moved
-        metrics = validate(net, val_covers, val_secrets, quality, with_model=step == 0)
+        metrics = validate(net, val_covers, val_secrets, args.attack, with_model=step == 0)
         print(json.dumps({"step": step, "attack": args.attack, **{k: round(v, 2) for k, v in metrics.items()}}),
               flush=True)
 
@@ -97,7 +96,7 @@ def main() -> None:
     while time.monotonic() - start < args.minutes * 60 and (args.steps is None or step < args.steps):
         covers = train.random_crops(rng, args.batch, args.patch)
         secrets = train.random_crops(rng, args.batch * n, args.patch).reshape(args.batch, 3 * n, args.patch, args.patch)
-        residual, received = oracle_inputs(net, covers, secrets, quality)
+        residual, received = oracle_inputs(net, covers, secrets, args.attack)
         loss = F.l1_loss(net.secrets_from(residual, received), secrets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -36,7 +36,6 @@ from stegcli.nn.unet import PatchDiscriminator
 from stegcli.tensors import from_tensor, to_tensor
 from stegcli.train.attack_layer import AttackLayer, AttackRanges
 from stegcli.train.data import ImageBank
-from stegcli.train.jpeg_sim import real_jpeg
 from stegcli.train.losses import batched_means, psnr, quantize_ste
 
 
@@ -80,11 +79,10 @@ def validation_secrets(covers: torch.Tensor, secrets: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def received_stego(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, jpeg_quality: int | None = None,
-                   ) -> torch.Tensor:
-    """What a receiver gets: the stego as a PNG stores it, or through Pillow's JPEG at ``jpeg_quality``."""
+def received_stego(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, attack: str = "none") -> torch.Tensor:
+    """What a receiver gets: the stego as a PNG stores it, then through one attack of ``steg eval`` by name."""
     stego = quantize_ste(net.hide(covers, secrets))
-    return stego if jpeg_quality is None else real_jpeg(stego, torch.full((len(stego),), jpeg_quality))
+    return stego if attack == "none" else eval_attacked(stego, attack)
 
 
 def eval_attacked(images: torch.Tensor, attack: str) -> torch.Tensor:
