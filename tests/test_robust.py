@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import run_steg, smooth_image, tiny_robust, write_tiny_robust_weights
+from helpers import (
+    run_steg,
+    smooth_image,
+    tiny_robust,
+    write_tiny_isn_weights,
+    write_tiny_robust_weights,
+)
 from PIL import Image
 
 from stegcli.errors import UsageError
@@ -297,17 +303,16 @@ def test_robust_oracle_starts_from_the_diagnosed_exact_residual_and_trains_the_r
         assert last["oracle_revealed_psnr"] != first["oracle_revealed_psnr"]  # the revealing network trained
 
 
-def robust_validation_module():
-    """``benchmarks/robust_validation.py`` (not a package) imported, to test its diagnostics directly."""
-    spec = importlib.util.spec_from_file_location("robust_validation",
-                                                  Path(__file__).parents[1] / "benchmarks" / "robust_validation.py")
+def load_benchmark(name: str):
+    """``benchmarks/<name>.py`` (not a package) imported, to test its parts directly."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def test_diagnose_tells_a_faint_copy_of_the_secret_from_a_code():
-    module = robust_validation_module()
+    module = load_benchmark("robust_validation")
     secrets = torch.rand(3, 6, 16, 16, generator=torch.Generator().manual_seed(0))  # 2 secrets per cover
     copy = 0.02 * (secrets[:, 3:] - 0.5) + 0.1  # a faint copy of the second secret, plus an offset
     assert module.secret_correlation(copy, secrets[:, 3:]) == pytest.approx(1.0)
@@ -317,7 +322,7 @@ def test_diagnose_tells_a_faint_copy_of_the_secret_from_a_code():
 
 
 def test_diagnose_tells_lost_colour_from_lost_structure():
-    module = robust_validation_module()
+    module = load_benchmark("robust_validation")
     secrets = torch.rand(3, 6, 16, 16, generator=torch.Generator().manual_seed(0))  # 2 secrets per cover
     planes = module.rgb_to_ycbcr(module.as_images(secrets))
     grey = module.ycbcr_to_rgb(torch.cat([planes[:, :1], torch.full_like(planes[:, 1:], 128.0)], 1)).reshape(secrets.shape)
@@ -354,3 +359,29 @@ def test_training_validation_attacks_are_those_of_steg_eval():
     assert attacked.shape == batch.shape and not torch.equal(attacked, batch)
     for row, image in zip(attacked, images):
         assert torch.equal(row[None], to_tensor(EVAL_ATTACKS["scale0.5"](image, 0)))
+
+
+def test_robust_inn_probe_grows_an_isn_and_trains_it_through_the_attacks(photo_dir, tmp_path):
+    source = write_tiny_isn_weights(tmp_path, 1)  # 2 coupling blocks
+    script = Path(__file__).parents[1] / "benchmarks" / "robust_inn.py"
+    common = [sys.executable, str(script), str(photo_dir), "--size", "30", "--patch", "16", "--batch", "2",
+              "--growth", "8", "--every", "2", "--lr", "1e-3"]
+    done = subprocess.run([*common, "--run", str(tmp_path / "run"), "--init", str(source), "--blocks", "3",
+                           "--enhance", "4", "--steps", "2"], capture_output=True, text=True, check=True)
+    assert "identity blocks: 1" in done.stdout  # the file's two blocks, then one that starts as the identity
+    module = load_benchmark("robust_inn")
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    validation = next(line["val"] for line in log if "val" in line)
+    assert {f"revealed_{a}_psnr" for a in module.VALIDATION_ATTACKS} <= validation.keys()
+    shallow = subprocess.run([*common, "--run", str(tmp_path / "shallow"), "--init", str(source), "--blocks", "1",
+                              "--steps", "1"], capture_output=True, text=True)
+    assert shallow.returncode != 0 and "blocks this network lacks" in shallow.stderr
+
+
+def test_robust_inn_enhancer_starts_as_the_identity():
+    module = load_benchmark("robust_inn")
+    torch.manual_seed(0)
+    plain, enhanced = module.RobustINN(2, 8, 0), module.RobustINN(2, 8, 4)
+    enhanced.inn.load_state_dict(plain.inn.state_dict())
+    image = torch.rand(1, 3, 30, 34)  # not a multiple of the U-Net's stride
+    assert torch.equal(plain.reveal(image), enhanced.reveal(image))

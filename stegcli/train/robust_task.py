@@ -73,6 +73,19 @@ def lsgan_critic(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> t
     return 0.5 * (torch.mean((critic(real) - 1) ** 2) + torch.mean(critic(fake.detach()) ** 2))
 
 
+STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
+
+
+@torch.no_grad()
+def steer_stego_weight(log_weight: torch.Tensor, target_db: float, stego_psnr: float) -> None:
+    """Move a running log stego weight towards the weight that holds the stego PSNR at ``target_db``.
+
+    A fixed weight ends wherever the other terms push; steering ends near the invisibility users are promised.
+    """
+    step = STEER_RATE * (target_db - min(stego_psnr, 60.0))  # inf: stego == cover
+    log_weight.add_(step).clamp_(math.log(0.01), math.log(1e4))
+
+
 def validation_secrets(covers: torch.Tensor, secrets: int) -> torch.Tensor:
     """(B, 3n, H, W): secret i of cover k is validation photograph k + 1 + i, never the cover's own."""
     return torch.cat([covers.roll(-(1 + i), 0) for i in range(secrets)], dim=1)
@@ -96,7 +109,6 @@ def as_images(x: torch.Tensor) -> torch.Tensor:
 
 
 class RobustTask:
-    STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
     VALIDATION_ATTACKS = ("jpeg75", "scale0.5")  # ``steg eval`` attacks the validation also reveals through
 
     def __init__(self, train: ImageBank, val: ImageBank, config: RobustConfig, patch: int = 128, batch: int = 16,
@@ -143,10 +155,7 @@ class RobustTask:
             loss = loss + lsgan_critic(m.critic_stego, cover, stego_q) + lsgan_critic(m.critic_secret, as_images(secrets), fake_secrets)
         stego_psnr = psnr(stego_q.detach(), cover)
         if w.stego_psnr_target > 0:
-            target = w.stego_psnr_target - (1 - ramp) * w.warmup_slack_db
-            with torch.no_grad():
-                step = self.STEER_RATE * (target - min(stego_psnr, 60.0))  # inf: stego == cover
-                m.log_stego_weight.add_(step).clamp_(math.log(0.01), math.log(1e4))
+            steer_stego_weight(m.log_stego_weight, w.stego_psnr_target - (1 - ramp) * w.warmup_slack_db, stego_psnr)
         m.steps_seen += 1
         metrics = {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secrets),
                    "stego_weight": float(stego_weight)}

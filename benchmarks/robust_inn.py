@@ -1,0 +1,151 @@
+"""Does an invertible hiding network learn a robust code faster than the robust U-Nets?
+
+The ISN models (``StegoINN``) learn to hide an image in a few thousand CPU steps, where the
+robust U-Nets need tens of thousands to reach 20 dB. This probe trains a ``StegoINN``
+through the robust models' attack layer (:class:`~stegcli.train.attack_layer.AttackLayer`):
+the stego is attacked, then reversed keylessly (constant z), optionally after a small U-Net that
+may undo part of the attack (``--enhance WIDTH``, starting as the identity). The stego weight
+is steered to ``--target`` dB as in ``steg train robust``. ``--init`` starts from an INN weights
+file; a deeper network gets the file's blocks first and identity blocks after them.
+
+Validation, as the robust training prints it: 70 validation centre crops of 128 px, PNG stego,
+revealed PSNR from the PNG and after real ``steg eval`` attacks (docs/robust-training.md,
+ninth session)::
+
+    python benchmarks/robust_inn.py ../shared/data/train --run runs/inn --init weights/isn-1.safetensors --minutes 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn.unet import BranchedUNet, pad_to
+from stegcli.train.attack_layer import AttackLayer, AttackRanges, parse_attack_mix
+from stegcli.train.data import ImageBank, list_images
+from stegcli.train.loop import Trainer, TrainSettings
+from stegcli.train.losses import batched_means, psnr, quantize_ste
+from stegcli.train.robust_task import (
+    eval_attacked,
+    steer_stego_weight,
+    validation_secrets,
+)
+from stegcli.zoo import load_weights_file
+
+VALIDATION_ATTACKS = ("jpeg75", "scale0.5", "blur1.0", "crop0.9")
+
+
+class RobustINN(nn.Module):
+    """A one-secret ``StegoINN`` whose keyless reverse reads an attacked stego, after an optional U-Net."""
+
+    def __init__(self, blocks: int, growth: int, enhance_width: int) -> None:
+        super().__init__()
+        self.inn = StegoINN(INNConfig(secret_channels=3, blocks=blocks, growth=growth))
+        self.enhance = BranchedUNet(1, 3, 3, enhance_width, 3) if enhance_width else None
+        if self.enhance is not None:  # start as the identity
+            nn.init.zeros_(self.enhance.out.weight)
+            nn.init.zeros_(self.enhance.out.bias)
+        self.register_buffer("log_stego_weight", torch.tensor(math.log(30.0)))
+
+    def reveal(self, image: torch.Tensor) -> torch.Tensor:
+        if self.enhance is not None:
+            padded, (h, w) = pad_to(image, self.enhance.stride)
+            image = image + self.enhance(padded)[..., :h, :w]
+        return self.inn.reverse(image, self.inn.constant_z(image))[1]
+
+
+class RobustINNTask:
+    """The loop's task: L2 stego (steered weight) + z * L2(z, 0) + reveal * L1 through the attack layer."""
+
+    def __init__(self, data: Path, args: argparse.Namespace) -> None:
+        self.train = ImageBank(list_images(data, "train"), args.patch)
+        covers = ImageBank(list_images(data, "val"), args.size).center_crops(args.size)
+        self.val_covers, self.val_secrets = covers, validation_secrets(covers, 1)
+        self.model = RobustINN(args.blocks, args.growth, args.enhance)
+        ranges = AttackRanges()
+        if args.attack_mix:
+            ranges.weights = parse_attack_mix(args.attack_mix)
+        self.attacks, self.args = AttackLayer(ranges), args
+
+    def sample_batch(self, rng: np.random.Generator, device: torch.device):
+        covers = self.train.random_crops(rng, self.args.batch, self.args.patch)
+        secrets = self.train.random_crops(rng, self.args.batch, self.args.patch)
+        return covers.to(device), secrets.to(device), int(rng.integers(2**31))
+
+    def loss(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
+        cover, secret, seed = batch
+        m, a = self.model, self.args
+        stego, z = m.inn(cover, secret)
+        attacked, _ = self.attacks(stego, np.random.default_rng(seed))
+        revealed = m.reveal(attacked)
+        weight = m.log_stego_weight.exp()
+        loss = (weight * F.mse_loss(stego, cover) + a.z_weight * F.mse_loss(z, torch.zeros_like(z))
+                + a.reveal_weight * F.l1_loss(revealed, secret))
+        stego_psnr = psnr(quantize_ste(stego).detach().clamp(0, 1), cover)
+        steer_stego_weight(m.log_stego_weight, a.target, stego_psnr)
+        return loss, {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secret),
+                      "stego_weight": float(weight)}
+
+    @torch.no_grad()
+    def validate(self, device: torch.device) -> dict[str, float]:
+        self.model.eval()
+
+        def row(part: slice) -> dict[str, float]:
+            cover, secret = self.val_covers[part].to(device), self.val_secrets[part].to(device)
+            stego = quantize_ste(self.model.inn(cover, secret)[0].clamp(0, 1))
+            out = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(self.model.reveal(stego).clamp(0, 1), secret)}
+            for attack in VALIDATION_ATTACKS:
+                out[f"revealed_{attack}_psnr"] = psnr(self.model.reveal(eval_attacked(stego, attack)).clamp(0, 1), secret)
+            return out
+
+        return batched_means(len(self.val_covers), row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the training photographs (fixed train/validation split)")
+    parser.add_argument("--run", type=Path, required=True, help="run folder (checkpoint, log.jsonl)")
+    parser.add_argument("--init", type=Path, help="an INN weights file to start from (e.g. weights/isn-1.safetensors)")
+    parser.add_argument("--resume", action="store_true", help="continue the run folder's checkpoint")
+    parser.add_argument("--blocks", type=int, default=4)
+    parser.add_argument("--growth", type=int, default=16)
+    parser.add_argument("--enhance", type=int, default=0, help="width of a U-Net before the reverse; 0: none")
+    parser.add_argument("--attack-mix", default="", help="as steg train robust --attack-mix; default: its mix")
+    parser.add_argument("--target", type=float, default=34.0, help="stego PSNR target, dB")
+    parser.add_argument("--z-weight", type=float, default=1.0)
+    parser.add_argument("--reveal-weight", type=float, default=1.0)
+    parser.add_argument("--patch", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--size", type=int, default=128, help="side of the validation centre crops")
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--steps", type=int, default=100_000, help="stop at this step (or the time limit)")
+    parser.add_argument("--every", type=int, default=250, help="validate every this many steps")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    task = RobustINNTask(args.data, args)
+    settings = TrainSettings(steps=args.steps, lr=args.lr, decay_every=10**6, minutes=args.minutes, lr_warmup=200,
+                             val_every=args.every)
+    trainer = Trainer(task, args.run, settings, torch.device("cpu"))
+    if args.resume and trainer.checkpoint_path.exists():
+        trainer.resume()
+    elif args.init:
+        source, _ = load_weights_file(args.init, expected_name=None)
+        missing, unexpected = task.model.inn.load_state_dict(source.state_dict(), strict=False)
+        if unexpected:
+            parser.error(f"{args.init} has blocks this network lacks: {unexpected[:3]}")
+        print(f"initialised from {args.init}; identity blocks: {len({k.split('.')[1] for k in missing})}")
+    print("step 0 validation:", task.validate(torch.device("cpu")), flush=True)
+    trainer.fit()
+
+
+if __name__ == "__main__":
+    main()
