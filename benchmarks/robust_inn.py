@@ -143,7 +143,7 @@ def main() -> None:
         if unexpected:
             parser.error(f"{args.init} has blocks this network lacks: {unexpected[:3]}")
         print(f"initialised from {args.init}; identity blocks: {len({k.split('.')[1] for k in missing})}")
-    print("step 0 validation:", task.validate(torch.device("cpu")), flush=True)
+    print(f"step {trainer.step} validation:", task.validate(torch.device("cpu")), flush=True)
     trainer.fit()
 
 
