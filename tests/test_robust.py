@@ -3,6 +3,7 @@
 import importlib.util
 import io
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -373,6 +374,8 @@ def test_robust_inn_probe_grows_an_isn_and_trains_it_through_the_attacks(photo_d
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     validation = next(line["val"] for line in log if "val" in line)
     assert {f"revealed_{a}_psnr" for a in module.VALIDATION_ATTACKS} <= validation.keys()
+    trained = next(line for line in log if "stego_weight" in line)  # the mean of both steps' weights
+    assert trained["stego_weight"] != pytest.approx(30.0)  # steered after the first step
     shallow = subprocess.run([*common, "--run", str(tmp_path / "shallow"), "--init", str(source), "--blocks", "1",
                               "--steps", "1"], capture_output=True, text=True)
     assert shallow.returncode != 0 and "blocks this network lacks" in shallow.stderr
@@ -385,3 +388,14 @@ def test_robust_inn_enhancer_starts_as_the_identity():
     enhanced.inn.load_state_dict(plain.inn.state_dict())
     image = torch.rand(1, 3, 30, 34)  # not a multiple of the U-Net's stride
     assert torch.equal(plain.reveal(image), enhanced.reveal(image))
+
+
+def test_the_stego_weight_is_steered_towards_its_psnr_target():
+    from stegcli.train.robust_task import steer_stego_weight
+
+    start = torch.tensor(math.log(30.0))
+    low, high, same = start.clone(), start.clone(), start.clone()
+    steer_stego_weight(low, 34.0, 30.0)  # stego too visible: weigh it more
+    steer_stego_weight(high, 34.0, float("inf"))  # stego == cover: weigh it less, by a bounded step
+    steer_stego_weight(same, 34.0, 34.0)
+    assert low > start > high and same == start and torch.isfinite(high)
