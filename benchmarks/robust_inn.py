@@ -33,7 +33,8 @@ from stegcli.train.data import ImageBank, list_images
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.train.losses import batched_means, psnr, quantize_ste
 from stegcli.train.robust_task import (
-    eval_attacked,
+    RobustWeights,
+    attacked_reveal_psnrs,
     steer_stego_weight,
     validation_secrets,
 )
@@ -52,7 +53,7 @@ class RobustINN(nn.Module):
         if self.enhance is not None:  # start as the identity
             nn.init.zeros_(self.enhance.out.weight)
             nn.init.zeros_(self.enhance.out.bias)
-        self.register_buffer("log_stego_weight", torch.tensor(math.log(30.0)))
+        self.register_buffer("log_stego_weight", torch.tensor(math.log(RobustWeights().stego)))
 
     def reveal(self, image: torch.Tensor) -> torch.Tensor:
         if self.enhance is not None:
@@ -88,7 +89,7 @@ class RobustINNTask:
         weight = m.log_stego_weight.exp()
         loss = (weight * F.mse_loss(stego, cover) + a.z_weight * F.mse_loss(z, torch.zeros_like(z))
                 + a.reveal_weight * F.l1_loss(revealed, secret))
-        stego_psnr = psnr(quantize_ste(stego).detach().clamp(0, 1), cover)
+        stego_psnr = psnr(quantize_ste(stego).detach(), cover)
         steer_stego_weight(m.log_stego_weight, a.target, stego_psnr)
         return loss, {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secret),
                       "stego_weight": float(weight)}
@@ -99,11 +100,9 @@ class RobustINNTask:
 
         def row(part: slice) -> dict[str, float]:
             cover, secret = self.val_covers[part].to(device), self.val_secrets[part].to(device)
-            stego = quantize_ste(self.model.inn(cover, secret)[0].clamp(0, 1))
+            stego = quantize_ste(self.model.inn(cover, secret)[0])
             out = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(self.model.reveal(stego).clamp(0, 1), secret)}
-            for attack in VALIDATION_ATTACKS:
-                out[f"revealed_{attack}_psnr"] = psnr(self.model.reveal(eval_attacked(stego, attack)).clamp(0, 1), secret)
-            return out
+            return out | attacked_reveal_psnrs(self.model.reveal, stego, secret, VALIDATION_ATTACKS)
 
         return batched_means(len(self.val_covers), row)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
@@ -103,6 +104,12 @@ def eval_attacked(images: torch.Tensor, attack: str) -> torch.Tensor:
     return torch.cat([to_tensor(EVAL_ATTACKS[attack](from_tensor(x[None]), 0), images.device) for x in images])
 
 
+def attacked_reveal_psnrs(reveal: Callable[[torch.Tensor], torch.Tensor], stego: torch.Tensor, secrets: torch.Tensor,
+                          attacks: Iterable[str]) -> dict[str, float]:
+    """``revealed_<attack>_psnr`` for each named ``steg eval`` attack on the PNG stego: one naming for every validation."""
+    return {f"revealed_{attack}_psnr": psnr(reveal(eval_attacked(stego, attack)).clamp(0, 1), secrets) for attack in attacks}
+
+
 def as_images(x: torch.Tensor) -> torch.Tensor:
     """(B, 3n, H, W) -> (B*n, 3, H, W)."""
     return x.reshape(-1, 3, *x.shape[-2:])
@@ -173,9 +180,7 @@ class RobustTask:
             stego = received_stego(self.net, cover, secrets)
             revealed = self.net.reveal(stego)[0].clamp(0, 1)
             metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets)}
-            for attack in self.VALIDATION_ATTACKS:
-                attacked = eval_attacked(stego, attack)
-                metrics[f"revealed_{attack}_psnr"] = psnr(self.net.reveal(attacked)[0].clamp(0, 1), secrets)
+            metrics.update(attacked_reveal_psnrs(lambda x: self.net.reveal(x)[0], stego, secrets, self.VALIDATION_ATTACKS))
             if self.config.secrets > 1:  # a secret the model has not learnt hides in the mean
                 for i, (r, t) in enumerate(zip(revealed.split(3, 1), secrets.split(3, 1)), start=1):
                     metrics[f"revealed_psnr_secret{i}"] = psnr(r, t)
