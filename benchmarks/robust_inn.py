@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn import INNConfig, RobustINN, RobustINNConfig, StegoINN
 from stegcli.nn.unet import BranchedUNet, pad_to
 from stegcli.train.attack_layer import AttackLayer, AttackRanges, parse_attack_mix
 from stegcli.train.data import ImageBank, list_images
@@ -38,17 +38,17 @@ from stegcli.train.robust_task import (
     steer_stego_weight,
     validation_secrets,
 )
-from stegcli.zoo import load_weights_file
+from stegcli.zoo import load_weights_file, save_weights
 
 VALIDATION_ATTACKS = ("jpeg75", "scale0.5", "blur1.0", "crop0.9")
 
 
-class RobustINN(nn.Module):
-    """A one-secret ``StegoINN`` whose keyless reverse reads an attacked stego, after an optional U-Net."""
+class TrainedRobustINN(nn.Module):
+    """A ``StegoINN`` (``secrets`` images) whose keyless reverse reads an attacked stego, after an optional U-Net."""
 
-    def __init__(self, blocks: int, growth: int, enhance_width: int) -> None:
+    def __init__(self, blocks: int, growth: int, enhance_width: int, secrets: int = 1) -> None:
         super().__init__()
-        self.inn = StegoINN(INNConfig(secret_channels=3, blocks=blocks, growth=growth))
+        self.inn = StegoINN(INNConfig(secret_channels=3 * secrets, blocks=blocks, growth=growth))
         self.enhance = BranchedUNet(1, 3, 3, enhance_width, 3) if enhance_width else None
         if self.enhance is not None:  # start as the identity
             nn.init.zeros_(self.enhance.out.weight)
@@ -68,8 +68,8 @@ class RobustINNTask:
     def __init__(self, data: Path, args: argparse.Namespace) -> None:
         self.train = ImageBank(list_images(data, "train"), args.patch)
         covers = ImageBank(list_images(data, "val"), args.size).center_crops(args.size)
-        self.val_covers, self.val_secrets = covers, validation_secrets(covers, 1)
-        self.model = RobustINN(args.blocks, args.growth, args.enhance)
+        self.val_covers, self.val_secrets = covers, validation_secrets(covers, args.secrets)
+        self.model = TrainedRobustINN(args.blocks, args.growth, args.enhance, args.secrets)
         ranges = AttackRanges()
         if args.attack_mix:
             ranges.weights = parse_attack_mix(args.attack_mix)
@@ -77,7 +77,8 @@ class RobustINNTask:
 
     def sample_batch(self, rng: np.random.Generator, device: torch.device):
         covers = self.train.random_crops(rng, self.args.batch, self.args.patch)
-        secrets = self.train.random_crops(rng, self.args.batch, self.args.patch)
+        secrets = torch.cat([self.train.random_crops(rng, self.args.batch, self.args.patch)
+                             for _ in range(self.args.secrets)], 1)
         return covers.to(device), secrets.to(device), int(rng.integers(2**31))
 
     def loss(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
@@ -107,12 +108,31 @@ class RobustINNTask:
         return batched_means(len(self.val_covers), row)
 
 
+def export(task: RobustINNTask, path: Path, step: int, args: argparse.Namespace) -> dict[str, float]:
+    """Write the trained network as ``robust-N`` weights (keyless reveal; the probe's enhancer is not part of it)."""
+    if args.enhance:
+        raise SystemExit("--export: a run with --enhance is not a robust-N model")
+    config = RobustINNConfig(args.secrets, args.blocks, args.growth)
+    net = RobustINN(config)
+    net.inn.load_state_dict(task.model.inn.state_dict())
+    metrics = task.validate(torch.device("cpu"))
+    recipe = {"trainer": "benchmarks/robust_inn.py", "steps": step, "init": str(args.init or ""),
+              "last_stage": {"attack_mix": args.attack_mix, "lr": args.lr, "patch": args.patch, "batch": args.batch,
+                             "target": args.target}, "curriculum": args.note}
+    save_weights(path, net, name=f"robust-{args.secrets}", kind="robust",
+                 config={"robust_inn": config.to_dict(), "secrets": args.secrets}, recipe=recipe,
+                 metrics={"validation": metrics})
+    print(f"exported {path} (step {step}):", metrics, flush=True)
+    return metrics
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the training photographs (fixed train/validation split)")
     parser.add_argument("--run", type=Path, required=True, help="run folder (checkpoint, log.jsonl)")
     parser.add_argument("--init", type=Path, help="an INN weights file to start from (e.g. weights/isn-1.safetensors)")
     parser.add_argument("--resume", action="store_true", help="continue the run folder's checkpoint")
+    parser.add_argument("--secrets", type=int, default=1, help="secret images per cover (1 to 3)")
     parser.add_argument("--blocks", type=int, default=4)
     parser.add_argument("--growth", type=int, default=16)
     parser.add_argument("--enhance", type=int, default=0, help="width of a U-Net before the reverse; 0: none")
@@ -128,6 +148,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100_000, help="stop at this step (or the time limit)")
     parser.add_argument("--every", type=int, default=250, help="validate every this many steps")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--export", type=Path, help="after training, write robust-N weights here")
+    parser.add_argument("--note", default="", help="how the run was trained, kept in the exported recipe")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     task = RobustINNTask(args.data, args)
@@ -144,6 +166,8 @@ def main() -> None:
         print(f"initialised from {args.init}; identity blocks: {len({k.split('.')[1] for k in missing})}")
     print(f"step {trainer.step} validation:", task.validate(torch.device("cpu")), flush=True)
     trainer.fit()
+    if args.export:
+        export(task, args.export, trainer.step, args)
 
 
 if __name__ == "__main__":

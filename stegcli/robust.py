@@ -1,9 +1,10 @@
 """Robust images in images: the public API behind ``steg hide --robust`` / ``steg reveal --robust``.
 
-Robust models (:class:`~stegcli.nn.robust.RobustNet`) are not invertible and
-have no key: the stego carries everything, and it may be saved as JPEG,
-rescaled, blurred, noised or cropped on the way; reveal recovers approximate
-secrets from whatever arrives. Large images run in tiles with a halo wider
+Robust models (the U-Net pipeline :class:`~stegcli.nn.robust.RobustNet` or the
+invertible :class:`~stegcli.nn.robust_inn.RobustINN`, revealed keylessly) have no
+key: the stego carries everything, and it may be saved as JPEG, rescaled,
+blurred, noised or cropped on the way; reveal recovers approximate secrets from
+whatever arrives. Large images run in tiles with a halo wider
 than the networks see, so memory follows the tile, not the image.
 """
 
@@ -17,7 +18,7 @@ import torch
 from stegcli.engine import check_min_side
 from stegcli.errors import UsageError
 from stegcli.images import fit_to
-from stegcli.nn import RobustNet
+from stegcli.nn import RobustINN, RobustNet
 from stegcli.tensors import from_tensor, round_up, to_tensor
 from stegcli.tiling import run_tiled
 from stegcli.zoo import get_spec, load_model
@@ -36,12 +37,12 @@ def robust_model_for(count: int) -> str:
 class RobustCodec:
     """A loaded robust model hiding exactly ``secrets`` images per cover."""
 
-    def __init__(self, model: RobustNet, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
+    def __init__(self, model: RobustNet | RobustINN, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
         self.model, self.name, self.device = model.eval(), name, torch.device(device)
         self.secrets = model.config.secrets
         stride = model.config.stride
         self.tile = tile - tile % stride
-        self.halo = round_up(2 * model.config.receptive_radius, stride)  # reveal chains two U-Nets
+        self.halo = round_up(model.config.reveal_radius, stride)
 
     @classmethod
     def from_name(cls, name: str, device: torch.device | str = "cpu") -> "RobustCodec":

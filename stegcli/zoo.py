@@ -5,8 +5,8 @@ needed to rebuild and judge the model without other files:
 
 ``stegcli.format``  format version of this layout (``FORMAT_VERSION``)
 ``name``, ``kind``   model name and family (``bits``, ``isn``, ...)
-``config``           JSON: architecture (``inn``: :class:`INNConfig`, ``mosaic``: :class:`MosaicConfig`
-                     or ``robust``: :class:`RobustConfig`)
+``config``           JSON: architecture (``inn``: :class:`INNConfig`, ``mosaic``: :class:`MosaicConfig`,
+                     ``robust``: :class:`RobustConfig` or ``robust_inn``: :class:`RobustINNConfig`)
                      and family options
 ``recipe``           JSON: a summary of how it was trained
 ``metrics``          JSON: validation metrics measured after export
@@ -31,13 +31,16 @@ from stegcli.nn import (
     MosaicConfig,
     MosaicINN,
     RobustConfig,
+    RobustINN,
+    RobustINNConfig,
     RobustNet,
     StegoINN,
 )
 
-HidingNet = StegoINN | MosaicINN | RobustNet
+HidingNet = StegoINN | MosaicINN | RobustNet | RobustINN
 # config key -> (architecture dataclass, network): the one place that maps metadata to a network
-ARCHITECTURES = {"inn": (INNConfig, StegoINN), "mosaic": (MosaicConfig, MosaicINN), "robust": (RobustConfig, RobustNet)}
+ARCHITECTURES = {"inn": (INNConfig, StegoINN), "mosaic": (MosaicConfig, MosaicINN), "robust": (RobustConfig, RobustNet),
+                 "robust_inn": (RobustINNConfig, RobustINN)}
 
 FORMAT_VERSION = "1"
 WEIGHTS_ENV = "STEGCLI_WEIGHTS"
@@ -141,7 +144,7 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 
 def build_network(config: dict[str, Any], path: Path | str = "<config>") -> HidingNet:
-    """The network a weights file's ``config`` describes (its ``inn`` or ``mosaic`` entry)."""
+    """The network a weights file's ``config`` describes (its one :data:`ARCHITECTURES` entry)."""
     found = [key for key in ARCHITECTURES if key in config]
     if len(found) != 1:
         raise ModelError(f"weights file {path}: config needs exactly one of {sorted(ARCHITECTURES)}")

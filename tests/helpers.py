@@ -117,10 +117,21 @@ def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.05, fold: int = 1,
     return model.eval()
 
 
-def write_tiny_robust_weights(folder: Path, secrets: int, seed: int = 0) -> Path:
-    model = tiny_robust(secrets, seed=seed)
+def tiny_robust_inn(secrets: int, seed: int = 0, scale: float = 0.02):
+    """A small random invertible robust network (two coupling blocks)."""
+    from stegcli.nn import RobustINN, RobustINNConfig
+
+    torch.manual_seed(seed)
+    model = RobustINN(RobustINNConfig(secrets, blocks=2, growth=8))
+    randomize_outputs(model, scale)
+    return model.eval()
+
+
+def write_tiny_robust_weights(folder: Path, secrets: int, seed: int = 0, invertible: bool = False) -> Path:
+    """robust-N weights of the U-Net pipeline, or of the invertible network with ``invertible``."""
+    model = tiny_robust_inn(secrets, seed=seed) if invertible else tiny_robust(secrets, seed=seed)
     path = folder / f"robust-{secrets}.safetensors"
     save_weights(path, model, name=f"robust-{secrets}", kind="robust",
-                 config={"robust": model.config.to_dict(), "secrets": secrets}, recipe={"test": True}, metrics={},
-                 half=False)
+                 config={"robust_inn" if invertible else "robust": model.config.to_dict(), "secrets": secrets},
+                 recipe={"test": True}, metrics={}, half=False)
     return path

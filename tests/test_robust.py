@@ -16,10 +16,12 @@ from helpers import (
     run_steg,
     smooth_image,
     tiny_robust,
+    tiny_robust_inn,
     write_tiny_isn_weights,
     write_tiny_robust_weights,
 )
 from PIL import Image
+from safetensors.torch import load_file
 
 from stegcli.errors import UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
@@ -56,6 +58,33 @@ def test_tiles_give_the_one_pass_result(fold, residual_blur):
     stego = whole.hide(cover, [secret])
     assert np.abs(tiled.hide(cover, [secret]).astype(int) - stego).max() <= 1  # float order may flip a rounding
     assert np.abs(tiled.reveal(stego)[0].astype(int) - whole.reveal(stego)[0]).max() <= 1
+
+
+def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes():
+    net = tiny_robust_inn(2, seed=3)
+    cover, secrets = smooth_image(101, 77, 4), [smooth_image(101, 77, 5), smooth_image(101, 77, 6)]
+    whole, tiled = RobustCodec(net, "robust-2"), RobustCodec(net, "robust-2", tile=64)
+    assert tiled.halo >= net.config.inn.receptive_radius
+    stego = whole.hide(cover, secrets)
+    assert stego.shape == cover.shape and not np.array_equal(stego, cover)
+    assert np.abs(tiled.hide(cover, secrets).astype(int) - stego).max() <= 1
+    revealed = whole.reveal(stego)
+    assert len(revealed) == 2 and all(r.shape == cover.shape for r in revealed)
+    assert max(np.abs(t.astype(int) - r).max() for t, r in zip(tiled.reveal(stego), revealed)) <= 1
+
+
+def test_invertible_robust_reveal_is_the_keyless_reverse_of_hide():
+    """Hide keeps the forward pass's stego and drops z; reveal is the reverse with the constant z."""
+    net = tiny_robust_inn(1, seed=4)
+    cover, secret = torch.rand(1, 3, 34, 30), torch.rand(1, 3, 34, 30)
+    stego, z = net.inn(cover, secret)
+    assert torch.allclose(net.hide(cover, secret), stego)
+    exact_cover, exact_secret = net.inn.reverse(stego, z)
+    revealed, revealed_cover = net.reveal(stego)
+    assert torch.allclose(exact_secret, secret, atol=1e-4) and torch.allclose(exact_cover, cover, atol=1e-4)
+    keyless_cover, keyless_secret = net.inn.reverse(stego, torch.zeros_like(z))
+    assert torch.equal(revealed, keyless_secret) and torch.equal(revealed_cover, keyless_cover)
+    assert not torch.allclose(revealed, secret, atol=1e-3)  # untrained: z still holds part of the secret
 
 
 def test_codec_refuses_the_wrong_count_and_tiny_images():
@@ -381,10 +410,30 @@ def test_robust_inn_probe_grows_an_isn_and_trains_it_through_the_attacks(photo_d
     assert shallow.returncode != 0 and "blocks this network lacks" in shallow.stderr
 
 
+def test_robust_inn_training_exports_a_robust_model_the_codec_loads(photo_dir, tmp_path):
+    source = write_tiny_isn_weights(tmp_path, 2)
+    script = Path(__file__).parents[1] / "benchmarks" / "robust_inn.py"
+    out = tmp_path / "robust-2.safetensors"
+    run = [sys.executable, str(script), str(photo_dir), "--run", str(tmp_path / "run"), "--secrets", "2",
+           "--size", "30", "--patch", "16", "--batch", "2", "--blocks", "2", "--growth", "8", "--every", "100",
+           "--init", str(source), "--steps", "2", "--export", str(out), "--note", "a test"]
+    subprocess.run(run, capture_output=True, text=True, check=True)
+    model, meta = load_weights_file(out, expected_name="robust-2")
+    assert meta["kind"] == "robust" and meta["config"]["robust_inn"]["secrets"] == 2
+    assert meta["recipe"]["steps"] == 2 and meta["recipe"]["curriculum"] == "a test"
+    assert "revealed_jpeg75_psnr" in meta["metrics"]["validation"]
+    trained = load_file(tmp_path / "run" / "checkpoint.safetensors")  # the run's last weights, as exported
+    for key, tensor in model.state_dict().items():
+        assert torch.allclose(tensor, trained[f"model.{key}"].half().float())
+    codec = RobustCodec(model, "robust-2")
+    revealed = codec.reveal(codec.hide(smooth_image(40, 40, 1), [smooth_image(40, 40, 2), smooth_image(40, 40, 3)]))
+    assert len(revealed) == 2 and all(r.shape == (40, 40, 3) for r in revealed)
+
+
 def test_robust_inn_enhancer_starts_as_the_identity():
     module = load_benchmark("robust_inn")
     torch.manual_seed(0)
-    plain, enhanced = module.RobustINN(2, 8, 0), module.RobustINN(2, 8, 4)
+    plain, enhanced = module.TrainedRobustINN(2, 8, 0), module.TrainedRobustINN(2, 8, 4)
     enhanced.inn.load_state_dict(plain.inn.state_dict())
     image = torch.rand(1, 3, 30, 34)  # not a multiple of the U-Net's stride
     assert torch.equal(plain.reveal(image), enhanced.reveal(image))

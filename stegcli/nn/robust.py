@@ -52,6 +52,11 @@ class RobustConfig(ArchConfig):
         smoothing = gaussian_radius(self.residual_blur) if self.residual_blur else 0
         return 6 * 2**self.levels * self.fold + smoothing
 
+    @property
+    def reveal_radius(self) -> int:
+        """How far (pixels) hiding or revealing sees: revealing chains two U-Nets."""
+        return 2 * self.receptive_radius
+
 
 class RobustNet(nn.Module):
     def __init__(self, config: RobustConfig) -> None:
