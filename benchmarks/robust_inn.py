@@ -130,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the training photographs (fixed train/validation split)")
     parser.add_argument("--run", type=Path, required=True, help="run folder (checkpoint, log.jsonl)")
-    parser.add_argument("--init", type=Path, help="an INN weights file to start from (e.g. weights/isn-1.safetensors)")
+    parser.add_argument("--init", type=Path, help="an INN weights file to start from (weights/isn-N or robust-N.safetensors)")
     parser.add_argument("--resume", action="store_true", help="continue the run folder's checkpoint")
     parser.add_argument("--secrets", type=int, default=1, help="secret images per cover (1 to 3)")
     parser.add_argument("--blocks", type=int, default=4)
@@ -160,6 +160,7 @@ def main() -> None:
         trainer.resume()
     elif args.init:
         source, _ = load_weights_file(args.init, expected_name=None)
+        source = source.inn if isinstance(source, RobustINN) else source  # continue a shipped robust-N
         missing, unexpected = task.model.inn.load_state_dict(source.state_dict(), strict=False)
         if unexpected:
             parser.error(f"{args.init} has blocks this network lacks: {unexpected[:3]}")

@@ -428,6 +428,10 @@ def test_robust_inn_training_exports_a_robust_model_the_codec_loads(photo_dir, t
     codec = RobustCodec(model, "robust-2")
     revealed = codec.reveal(codec.hide(smooth_image(40, 40, 1), [smooth_image(40, 40, 2), smooth_image(40, 40, 3)]))
     assert len(revealed) == 2 and all(r.shape == (40, 40, 3) for r in revealed)
+    again = [str(out) if arg == str(source) else arg for arg in run[: run.index("--steps")]]  # from the export
+    again[again.index("--run") + 1] = str(tmp_path / "again")
+    again += ["--steps", "1"]
+    assert "identity blocks: 0" in subprocess.run(again, capture_output=True, text=True, check=True).stdout
 
 
 def test_robust_inn_enhancer_starts_as_the_identity():

@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
+from stegcli.attacks import jpeg
 from stegcli.bits import BitsCodec
 from stegcli.evaluate import png_roundtrip
 from stegcli.imageio import read_image
 from stegcli.images import ImageCodec
 from stegcli.metrics import flat_guess, psnr
+from stegcli.robust import RobustCodec
 from stegcli.samples import make_landscape, sample_path
 from stegcli.zoo import get_spec, model_info
 
@@ -57,3 +59,26 @@ def test_shipped_image_model_reveals_keyless_from_the_stego_alone(name):
     guesses = [psnr(flat_guess(s), s) for s in secrets]
     assert np.mean(keyless) > max(KEYLESS_FLOOR_DB[name], np.mean(guesses) + 4)  # a flat-colour guess of each secret
     assert all(psnr(exact, secret) > 45 for exact, secret in zip(codec.reveal(stego, result.key), secrets, strict=True))
+
+
+# Floors for the mean revealed PSNR of the robust models on the test images below, from the PNG
+# stego and after a real JPEG at quality 75: about 2 dB under what the shipped weights gave on them
+# when they shipped (measured by this test's own code). After JPEG 75, robust-2 and robust-3 reveal
+# these small smooth secrets below a flat guess of each (docs/models.md: far below the targets).
+ROBUST_FLOOR_DB = {"robust-1": (30, 20), "robust-2": (27, 13), "robust-3": (24, 12.5)}
+
+
+@pytest.mark.parametrize("name", list(ROBUST_FLOOR_DB))
+def test_shipped_robust_model_reveals_from_the_png_and_after_jpeg(name):
+    """The stego alone carries the secrets, and some of them survive a real JPEG 75 of it."""
+    assert_shipped(name)
+    codec = RobustCodec.from_name(name, "cpu")
+    cover = read_image(sample_path("cover.png"))[:96, :132]
+    secrets = [make_landscape(20 + i, 96, 132) for i in range(codec.secrets)]
+    stego = png_roundtrip(codec.hide(cover, secrets))
+    assert psnr(stego, cover) > 33
+    png_floor, jpeg_floor = ROBUST_FLOOR_DB[name]
+    from_png, after_jpeg = (np.mean([psnr(r, s) for r, s in zip(codec.reveal(x), secrets, strict=True)])
+                            for x in (stego, jpeg(stego, 75)))
+    assert from_png > max(png_floor, np.mean([psnr(flat_guess(s), s) for s in secrets]) + 4)
+    assert after_jpeg > jpeg_floor
