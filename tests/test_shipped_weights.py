@@ -38,6 +38,11 @@ def test_shipped_bits_model_round_trips_a_message(name):
     assert psnr(stego, cover) > 30
 
 
+def sample_images(count: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The cover and secrets every image model is checked on: a crop of the sample cover, synthetic landscapes."""
+    return read_image(sample_path("cover.png"))[:96, :132], [make_landscape(20 + i, 96, 132) for i in range(count)]
+
+
 # Floors for the mean keyless revealed PSNR on the test images below: about 3 dB under what the
 # shipped weights gave on them when they shipped (measured by this test's own code), so a retrained
 # model must do at least as well.
@@ -50,8 +55,7 @@ def test_shipped_image_model_reveals_keyless_from_the_stego_alone(name):
     """The stego alone carries the secrets (well above a flat guess); the key makes reveal exact."""
     assert_shipped(name)
     codec = ImageCodec.from_name(name, "cpu")
-    cover = read_image(sample_path("cover.png"))[:96, :132]
-    secrets = [make_landscape(20 + i, 96, 132) for i in range(codec.secrets)]
+    cover, secrets = sample_images(codec.secrets)
     result = codec.hide(cover, secrets)
     stego = png_roundtrip(result.stego)
     assert psnr(stego, cover) > 30
@@ -73,8 +77,7 @@ def test_shipped_robust_model_reveals_from_the_png_and_after_jpeg(name):
     """The stego alone carries the secrets, and some of them survive a real JPEG 75 of it."""
     assert_shipped(name)
     codec = RobustCodec.from_name(name, "cpu")
-    cover = read_image(sample_path("cover.png"))[:96, :132]
-    secrets = [make_landscape(20 + i, 96, 132) for i in range(codec.secrets)]
+    cover, secrets = sample_images(codec.secrets)
     stego = png_roundtrip(codec.hide(cover, secrets))
     assert psnr(stego, cover) > 33
     png_floor, jpeg_floor = ROBUST_FLOOR_DB[name]
