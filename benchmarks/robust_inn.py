@@ -1,12 +1,14 @@
-"""Does an invertible hiding network learn a robust code faster than the robust U-Nets?
+"""Train the invertible robust models (robust-N): an ISN network through the robust attack layer.
 
-The ISN models (``StegoINN``) learn to hide an image in a few thousand CPU steps, where the
-robust U-Nets need tens of thousands to reach 20 dB. This probe trains a ``StegoINN``
-through the robust models' attack layer (:class:`~stegcli.train.attack_layer.AttackLayer`):
-the stego is attacked, then reversed keylessly (constant z), optionally after a small U-Net that
-may undo part of the attack (``--enhance WIDTH``, starting as the identity). The stego weight
-is steered to ``--target`` dB as in ``steg train robust``. ``--init`` starts from an INN weights
-file; a deeper network gets the file's blocks first and identity blocks after them.
+Started as a probe (does an invertible hiding network learn a robust code faster than the robust
+U-Nets? It does: thousands of CPU steps against tens of thousands), it now trains the shipped
+``robust-N`` weights (``benchmarks/robust_inn_curriculum.sh`` runs its stages; ``--export`` writes
+a :class:`~stegcli.nn.robust_inn.RobustINN` file). It trains a ``StegoINN`` with ``--secrets N``
+through :class:`~stegcli.train.attack_layer.AttackLayer`: the stego is attacked, then reversed
+keylessly (constant z), optionally after a small U-Net that may undo part of the attack
+(``--enhance WIDTH``, starting as the identity; not exportable). The stego weight is steered to
+``--target`` dB as in ``steg train robust``. ``--init`` starts from an INN weights file (``isn-N``
+or ``robust-N``); a deeper network gets the file's blocks first and identity blocks after them.
 
 Validation, as the robust training prints it: 70 validation centre crops of 128 px, PNG stego,
 revealed PSNR from the PNG and after real ``steg eval`` attacks (docs/robust-training.md,
