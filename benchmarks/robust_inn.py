@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stegcli.nn import INNConfig, RobustINN, RobustINNConfig, StegoINN
+from stegcli.nn import RobustINN, RobustINNConfig
 from stegcli.nn.unet import BranchedUNet, pad_to
 from stegcli.train.attack_layer import AttackLayer, AttackRanges, parse_attack_mix
 from stegcli.train.data import ImageBank, list_images
@@ -45,23 +45,24 @@ from stegcli.zoo import load_weights_file, save_weights
 VALIDATION_ATTACKS = ("jpeg75", "scale0.5", "blur1.0", "crop0.9")
 
 
-class TrainedRobustINN(nn.Module):
-    """A ``StegoINN`` (``secrets`` images) whose keyless reverse reads an attacked stego, after an optional U-Net."""
+class TrainedRobustINN(RobustINN):
+    """A ``robust-N`` network in training: the stego weight's steering state, and an optional U-Net
+    (``--enhance``, not part of an exported model) before the keyless reverse."""
 
-    def __init__(self, blocks: int, growth: int, enhance_width: int, secrets: int = 1) -> None:
-        super().__init__()
-        self.inn = StegoINN(INNConfig(secret_channels=3 * secrets, blocks=blocks, growth=growth))
+    def __init__(self, config: RobustINNConfig, enhance_width: int = 0) -> None:
+        super().__init__(config)
         self.enhance = BranchedUNet(1, 3, 3, enhance_width, 3) if enhance_width else None
         if self.enhance is not None:  # start as the identity
             nn.init.zeros_(self.enhance.out.weight)
             nn.init.zeros_(self.enhance.out.bias)
         self.register_buffer("log_stego_weight", torch.tensor(math.log(RobustWeights().stego)))
 
-    def reveal(self, image: torch.Tensor) -> torch.Tensor:
+    def read_attacked(self, image: torch.Tensor) -> torch.Tensor:
+        """The secrets from an attacked stego: the enhancer, if any, then :meth:`RobustINN.reveal`."""
         if self.enhance is not None:
             padded, (h, w) = pad_to(image, self.enhance.stride)
             image = image + self.enhance(padded)[..., :h, :w]
-        return self.inn.reverse(image, self.inn.constant_z(image))[1]
+        return self.reveal(image)[0]
 
 
 class RobustINNTask:
@@ -71,7 +72,7 @@ class RobustINNTask:
         self.train = ImageBank(list_images(data, "train"), args.patch)
         covers = ImageBank(list_images(data, "val"), args.size).center_crops(args.size)
         self.val_covers, self.val_secrets = covers, validation_secrets(covers, args.secrets)
-        self.model = TrainedRobustINN(args.blocks, args.growth, args.enhance, args.secrets)
+        self.model = TrainedRobustINN(RobustINNConfig(args.secrets, args.blocks, args.growth), args.enhance)
         ranges = AttackRanges()
         if args.attack_mix:
             ranges.weights = parse_attack_mix(args.attack_mix)
@@ -88,7 +89,7 @@ class RobustINNTask:
         m, a = self.model, self.args
         stego, z = m.inn(cover, secret)
         attacked, _ = self.attacks(stego, np.random.default_rng(seed))
-        revealed = m.reveal(attacked)
+        revealed = m.read_attacked(attacked)
         weight = m.log_stego_weight.exp()
         loss = (weight * F.mse_loss(stego, cover) + a.z_weight * F.mse_loss(z, torch.zeros_like(z))
                 + a.reveal_weight * F.l1_loss(revealed, secret))
@@ -103,9 +104,10 @@ class RobustINNTask:
 
         def row(part: slice) -> dict[str, float]:
             cover, secret = self.val_covers[part].to(device), self.val_secrets[part].to(device)
-            stego = quantize_ste(self.model.inn(cover, secret)[0])
-            out = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(self.model.reveal(stego).clamp(0, 1), secret)}
-            return out | attacked_reveal_psnrs(self.model.reveal, stego, secret, VALIDATION_ATTACKS)
+            stego = quantize_ste(self.model.hide(cover, secret))
+            read = self.model.read_attacked
+            out = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(read(stego).clamp(0, 1), secret)}
+            return out | attacked_reveal_psnrs(read, stego, secret, VALIDATION_ATTACKS)
 
         return batched_means(len(self.val_covers), row)
 
@@ -114,7 +116,7 @@ def export(task: RobustINNTask, path: Path, step: int, args: argparse.Namespace)
     """Write the trained network as ``robust-N`` weights (keyless reveal; the probe's enhancer is not part of it)."""
     if args.enhance:
         raise SystemExit("--export: a run with --enhance is not a robust-N model")
-    config = RobustINNConfig(args.secrets, args.blocks, args.growth)
+    config = task.model.config
     net = RobustINN(config)
     net.inn.load_state_dict(task.model.inn.state_dict())
     metrics = task.validate(torch.device("cpu"))
@@ -167,7 +169,8 @@ def main() -> None:
         if unexpected:
             parser.error(f"{args.init} has blocks this network lacks: {unexpected[:3]}")
         print(f"initialised from {args.init}; identity blocks: {len({k.split('.')[1] for k in missing})}")
-    print(f"step {trainer.step} validation:", task.validate(torch.device("cpu")), flush=True)
+    if trainer.step < args.steps:  # an export-only call (--steps 0) validates once, in export()
+        print(f"step {trainer.step} validation:", task.validate(torch.device("cpu")), flush=True)
     trainer.fit()
     if args.export:
         export(task, args.export, trainer.step, args)

@@ -437,10 +437,11 @@ def test_robust_inn_training_exports_a_robust_model_the_codec_loads(photo_dir, t
 def test_robust_inn_enhancer_starts_as_the_identity():
     module = load_benchmark("robust_inn")
     torch.manual_seed(0)
-    plain, enhanced = module.TrainedRobustINN(2, 8, 0), module.TrainedRobustINN(2, 8, 4)
+    config = module.RobustINNConfig(1, blocks=2, growth=8)
+    plain, enhanced = module.TrainedRobustINN(config), module.TrainedRobustINN(config, enhance_width=4)
     enhanced.inn.load_state_dict(plain.inn.state_dict())
     image = torch.rand(1, 3, 30, 34)  # not a multiple of the U-Net's stride
-    assert torch.equal(plain.reveal(image), enhanced.reveal(image))
+    assert torch.equal(plain.read_attacked(image), enhanced.read_attacked(image))
 
 
 def test_the_stego_weight_is_steered_towards_its_psnr_target():
