@@ -72,7 +72,10 @@ class RobustINNTask:
         self.train = ImageBank(list_images(data, "train"), args.patch)
         covers = ImageBank(list_images(data, "val"), args.size).center_crops(args.size)
         self.val_covers, self.val_secrets = covers, validation_secrets(covers, args.secrets)
-        self.model = TrainedRobustINN(RobustINNConfig(args.secrets, args.blocks, args.growth), args.enhance)
+        config = RobustINNConfig(args.secrets, args.blocks, args.growth, refine=args.refine)
+        self.model = TrainedRobustINN(config, args.enhance)
+        if args.freeze_inn:  # train what follows the reverse only: the stego and the code stay as they are
+            self.model.inn.requires_grad_(False)
         ranges = AttackRanges()
         if args.attack_mix:
             ranges.weights = parse_attack_mix(args.attack_mix)
@@ -118,11 +121,11 @@ def export(task: RobustINNTask, path: Path, step: int, args: argparse.Namespace)
         raise SystemExit("--export: a run with --enhance is not a robust-N model")
     config = task.model.config
     net = RobustINN(config)
-    net.inn.load_state_dict(task.model.inn.state_dict())
-    metrics = task.validate(torch.device("cpu"))
+    net.load_state_dict({k: v for k, v in task.model.state_dict().items() if k in net.state_dict()})
+    metrics = task.validate(next(task.model.parameters()).device)
     recipe = {"trainer": "benchmarks/robust_inn.py", "steps": step, "init": str(args.init or ""),
               "last_stage": {"attack_mix": args.attack_mix, "lr": args.lr, "patch": args.patch, "batch": args.batch,
-                             "target": args.target}, "curriculum": args.note}
+                             "target": args.target, "device": args.device}, "curriculum": args.note}
     save_weights(path, net, name=f"robust-{args.secrets}", kind="robust",
                  config={"robust_inn": config.to_dict(), "secrets": args.secrets}, recipe=recipe,
                  metrics={"validation": metrics})
@@ -140,6 +143,9 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=4)
     parser.add_argument("--growth", type=int, default=16)
     parser.add_argument("--enhance", type=int, default=0, help="width of a U-Net before the reverse; 0: none")
+    parser.add_argument("--refine", type=int, default=0,
+                        help="width of the exported refinement U-Net after the reverse; 0: none")
+    parser.add_argument("--freeze-inn", action="store_true", help="train only what follows the reverse (--refine)")
     parser.add_argument("--attack-mix", default="", help="as steg train robust --attack-mix; default: its mix")
     parser.add_argument("--target", type=float, default=34.0, help="stego PSNR target, dB")
     parser.add_argument("--z-weight", type=float, default=1.0)
@@ -151,26 +157,33 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--steps", type=int, default=100_000, help="stop at this step (or the time limit)")
     parser.add_argument("--every", type=int, default=250, help="validate every this many steps")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads (the attack layer's Pillow JPEG runs there)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--export", type=Path, help="after training, write robust-N weights here")
     parser.add_argument("--note", default="", help="how the run was trained, kept in the exported recipe")
     args = parser.parse_args()
+    if args.freeze_inn and not (args.refine or args.enhance):
+        parser.error("--freeze-inn leaves nothing to train without --refine (or --enhance)")
     torch.set_num_threads(args.threads)
     task = RobustINNTask(args.data, args)
     settings = TrainSettings(steps=args.steps, lr=args.lr, decay_every=10**6, minutes=args.minutes, lr_warmup=200,
                              val_every=args.every)
-    trainer = Trainer(task, args.run, settings, torch.device("cpu"))
+    device = torch.device(args.device)
+    trainer = Trainer(task, args.run, settings, device)
     if args.resume and trainer.checkpoint_path.exists():
         trainer.resume()
     elif args.init:
         source, _ = load_weights_file(args.init, expected_name=None)
-        source = source.inn if isinstance(source, RobustINN) else source  # continue a shipped robust-N
+        if isinstance(source, RobustINN):  # continue a shipped robust-N, and its refinement if both have one
+            if source.refine is not None and task.model.refine is not None:
+                task.model.refine.load_state_dict(source.refine.state_dict())
+            source = source.inn
         missing, unexpected = task.model.inn.load_state_dict(source.state_dict(), strict=False)
         if unexpected:
             parser.error(f"{args.init} has blocks this network lacks: {unexpected[:3]}")
         print(f"initialised from {args.init}; identity blocks: {len({k.split('.')[1] for k in missing})}")
     if trainer.step < args.steps:  # an export-only call (--steps 0) validates once, in export()
-        print(f"step {trainer.step} validation:", task.validate(torch.device("cpu")), flush=True)
+        print(f"step {trainer.step} validation:", task.validate(device), flush=True)
     trainer.fit()
     if args.export:
         export(task, args.export, trainer.step, args)

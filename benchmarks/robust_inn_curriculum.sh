@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# Train robust-N as the shipped robust-N weights were trained (docs/robust-training.md, tenth session):
-# the invertible network of isn-N through the robust attack layer (benchmarks/robust_inn.py), one CPU
-# core, a list of timed stages, then export. Stages (the first starts from weights/isn-N.safetensors,
-# the others resume the run folder):
-#   resample:MIN  blur and resizing dominate the mix (a code that resampling leaves must come first)
-#   mixed:MIN     JPEG joins: none 0.2, jpeg 0.4, blur 0.2, resize 0.2
-#   slow:MIN      the mixed stage at a quarter of the rate
+# Train robust-N as the shipped robust-N weights were trained (docs/robust-training.md, tenth and eleventh
+# sessions): the invertible network of isn-N through the robust attack layer (benchmarks/robust_inn.py),
+# a list of timed stages, then export. Each stage is NAME:MINUTES[@LR] (lr 2e-4 unless named); the first
+# starts from $INIT (default weights/isn-N.safetensors), the others resume the run folder:
+#   resample  blur and resizing dominate the mix (a code that resampling leaves must come first)
+#   mixed     JPEG joins: none 0.2, jpeg 0.4, blur 0.2, resize 0.2
+#   full      all six attacks: none 0.15, jpeg 0.35, noise 0.1, blur 0.1, resize 0.15, crop 0.15
+#   slow      mixed at 5e-5
+# $TRAIN_ARGS adds options of robust_inn.py to every stage (default: one CPU core at its defaults);
+# $PYTHON names the interpreter (default python).
 #   benchmarks/robust_inn_curriculum.sh DATA N RUN OUT STAGE...
 # e.g. benchmarks/robust_inn_curriculum.sh ../shared/data/train 1 runs/r1 weights/robust-1.safetensors resample:40 mixed:40 slow:45
+#      INIT=weights/robust-1.safetensors TRAIN_ARGS="--device cuda --batch 32 --patch 128 --threads 2 --every 1000" \
+#        benchmarks/robust_inn_curriculum.sh DATA 1 runs/g1 runs/g1.safetensors full:5@1e-4 full:1.5@3e-5
 set -euo pipefail
 data=${1:?usage: robust_inn_curriculum.sh DATA N RUN OUT STAGE...}
 n=$2 run=$3 out=$4
 shift 4
-[ $# -gt 0 ] || { echo "name at least one stage (resample:MIN, mixed:MIN, slow:MIN)" >&2; exit 2; }
-train=(python "$(dirname "$0")/robust_inn.py" "$data" --run "$run" --secrets "$n")
-start=(--init "weights/isn-$n.safetensors")
+[ $# -gt 0 ] || { echo "name at least one stage (resample, mixed, full or slow, as NAME:MIN[@LR])" >&2; exit 2; }
+read -r -a extra <<< "${TRAIN_ARGS:-}"
+train=("${PYTHON:-python}" "$(dirname "$0")/robust_inn.py" "$data" --run "$run" --secrets "$n" "${extra[@]}")
+start=(--init "${INIT:-weights/isn-$n.safetensors}")
 export OMP_NUM_THREADS=1
 for stage in "$@"; do
-  minutes=${stage#*:}
-  case ${stage%%:*} in
+  name=${stage%%:*} rest=${stage#*:}
+  minutes=${rest%@*} lr=2e-4
+  [[ $rest == *@* ]] && lr=${rest#*@}
+  case $name in
     resample) how=(--attack-mix none=0.2,blur=0.4,resize=0.4) ;;
     mixed) how=(--attack-mix none=0.2,jpeg=0.4,blur=0.2,resize=0.2) ;;
-    slow) how=(--attack-mix none=0.2,jpeg=0.4,blur=0.2,resize=0.2 --lr 5e-5) ;;
+    full) how=(--attack-mix none=0.15,jpeg=0.35,noise=0.1,blur=0.1,resize=0.15,crop=0.15) ;;
+    slow) how=(--attack-mix none=0.2,jpeg=0.4,blur=0.2,resize=0.2) lr=5e-5 ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
-  nice -n 10 "${train[@]}" "${start[@]}" "${how[@]}" --minutes "$minutes"
+  nice -n 10 "${train[@]}" "${start[@]}" "${how[@]}" --lr "$lr" --minutes "$minutes"
   start=(--resume)
 done
-"${train[@]}" --resume "${how[@]}" --steps 0 --export "$out" --note "robust_inn_curriculum.sh DATA $n RUN OUT $*"
+"${train[@]}" --resume "${how[@]}" --lr "$lr" --steps 0 --export "$out" --note "robust_inn_curriculum.sh DATA $n RUN OUT $* (INIT=${INIT:-weights/isn-$n.safetensors} TRAIN_ARGS=${TRAIN_ARGS:-})"

@@ -60,11 +60,12 @@ def test_tiles_give_the_one_pass_result(fold, residual_blur):
     assert np.abs(tiled.reveal(stego)[0].astype(int) - whole.reveal(stego)[0]).max() <= 1
 
 
-def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes():
-    net = tiny_robust_inn(2, seed=3)
+@pytest.mark.parametrize("refine", [0, 4])
+def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes(refine):
+    net = tiny_robust_inn(2, seed=3, refine=refine)
     cover, secrets = smooth_image(101, 77, 4), [smooth_image(101, 77, 5), smooth_image(101, 77, 6)]
     whole, tiled = RobustCodec(net, "robust-2"), RobustCodec(net, "robust-2", tile=64)
-    assert tiled.halo >= net.config.inn.receptive_radius
+    assert tiled.halo >= net.config.inn.receptive_radius + (48 if refine else 0)
     stego = whole.hide(cover, secrets)
     assert stego.shape == cover.shape and not np.array_equal(stego, cover)
     assert np.abs(tiled.hide(cover, secrets).astype(int) - stego).max() <= 1
@@ -85,6 +86,24 @@ def test_invertible_robust_reveal_is_the_keyless_reverse_of_hide():
     keyless_cover, keyless_secret = net.inn.reverse(stego, torch.zeros_like(z))
     assert torch.equal(revealed, keyless_secret) and torch.equal(revealed_cover, keyless_cover)
     assert not torch.allclose(revealed, secret, atol=1e-3)  # untrained: z still holds part of the secret
+
+
+def test_the_refinement_starts_as_no_correction_and_then_corrects_the_secrets_only():
+    from stegcli.nn import RobustINN, RobustINNConfig
+
+    plain = tiny_robust_inn(2, seed=5)
+    refined = RobustINN(RobustINNConfig(2, blocks=2, growth=8, refine=4)).eval()
+    refined.inn.load_state_dict(plain.inn.state_dict())
+    assert refined.config.stride == 4
+    image = torch.rand(1, 3, 32, 36)  # a multiple of both strides: both reverses see the same pixels
+    assert all(torch.equal(a, b) for a, b in zip(plain.reveal(image), refined.reveal(image)))
+    with torch.no_grad():
+        refined.refine.out.bias.fill_(0.1)
+    (secrets, cover), (plain_secrets, plain_cover) = refined.reveal(image), plain.reveal(image)
+    assert torch.equal(cover, plain_cover) and torch.allclose(secrets, plain_secrets + 0.1, atol=1e-6)
+    odd, secrets_in = torch.rand(1, 3, 30, 34), torch.rand(1, 6, 30, 34)
+    assert torch.equal(refined.hide(odd, secrets_in), plain.hide(odd, secrets_in))  # hiding has no refinement
+    assert refined.reveal(odd)[0].shape == (1, 6, 30, 34)
 
 
 def test_codec_refuses_the_wrong_count_and_tiny_images():
@@ -432,6 +451,24 @@ def test_robust_inn_training_exports_a_robust_model_the_codec_loads(photo_dir, t
     again[again.index("--run") + 1] = str(tmp_path / "again")
     again += ["--steps", "1"]
     assert "identity blocks: 0" in subprocess.run(again, capture_output=True, text=True, check=True).stdout
+
+
+def test_robust_inn_training_of_the_refinement_alone_keeps_the_stego_code(photo_dir, tmp_path):
+    source = write_tiny_isn_weights(tmp_path, 1)
+    script = Path(__file__).parents[1] / "benchmarks" / "robust_inn.py"
+    out = tmp_path / "robust-1.safetensors"
+    run = [sys.executable, str(script), str(photo_dir), "--run", str(tmp_path / "run"), "--size", "32", "--patch", "16",
+           "--batch", "2", "--blocks", "2", "--growth", "8", "--every", "100", "--lr", "1e-3", "--init", str(source),
+           "--steps", "2", "--export", str(out), "--freeze-inn"]
+    refused = subprocess.run(run, capture_output=True, text=True)
+    assert refused.returncode != 0 and "nothing to train" in refused.stderr
+    subprocess.run([*run, "--refine", "4"], capture_output=True, text=True, check=True)
+    model, meta = load_weights_file(out, expected_name="robust-1")
+    isn, _ = load_weights_file(source)
+    assert meta["config"]["robust_inn"]["refine"] == 4
+    for key, tensor in isn.state_dict().items():  # the invertible network did not move
+        assert torch.equal(model.inn.state_dict()[key], tensor.half().float())
+    assert model.refine.out.weight.abs().sum() > 0  # the refinement did, from zero
 
 
 def test_robust_inn_enhancer_starts_as_the_identity():

@@ -6,6 +6,11 @@ through JPEG, blur or rescaling (``benchmarks/robust_inn.py``, docs/robust-train
 no key: z is thrown away when hiding, and the stego alone carries the secrets. On a CPU it learns
 a robust code in thousands of steps where the U-Net pipeline (:class:`~stegcli.nn.robust.RobustNet`)
 needs tens of thousands.
+
+An attacked stego reverses into the secrets plus structured errors (JPEG blocks, lost detail). An
+optional refinement U-Net (``refine`` > 0, the seed's revealing network in small) sees what the
+reverse gave (secrets, cover) and the image it read, and adds a correction to the secrets. It
+starts as zero, so a model that gains one still reveals exactly as before until it is trained.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from torch import nn
 
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.stego_inn import INNConfig, StegoINN
-from stegcli.nn.unet import pad_to
+from stegcli.nn.unet import BranchedUNet, pad_to
+
+REFINE_LEVELS = 3  # the refinement U-Net's levels (stride 4)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class RobustINNConfig(ArchConfig):
     blocks: int = 4
     growth: int = 16
     clamp: float = 2.0
+    refine: int = 0  # width of the refinement U-Net after the reverse; 0: none
 
     @property
     def inn(self) -> INNConfig:
@@ -37,12 +45,14 @@ class RobustINNConfig(ArchConfig):
 
     @property
     def stride(self) -> int:
-        return INNConfig.stride
+        return 2 ** (REFINE_LEVELS - 1) if self.refine else INNConfig.stride  # a multiple of the INN's 2
 
     @property
     def reveal_radius(self) -> int:
-        """How far (pixels) hiding or revealing sees: one pass of the invertible network either way."""
-        return self.inn.receptive_radius
+        """How far (pixels) hiding or revealing sees: one pass of the invertible network either way,
+        then the refinement U-Net (3x3 convolutions, pooling and upsampling at every level) if any."""
+        refine = 6 * 2**REFINE_LEVELS if self.refine else 0
+        return self.inn.receptive_radius + refine
 
 
 class RobustINN(nn.Module):
@@ -50,14 +60,23 @@ class RobustINN(nn.Module):
         super().__init__()
         self.config = config
         self.inn = StegoINN(config.inn)
+        self.refine: BranchedUNet | None = None
+        if config.refine:
+            n = config.secret_channels
+            self.refine = BranchedUNet(1, n + 6, n, config.refine, REFINE_LEVELS)
+            nn.init.zeros_(self.refine.out.weight)  # starts as no correction at all
+            nn.init.zeros_(self.refine.out.bias)
 
     def hide(self, cover: torch.Tensor, secrets: torch.Tensor) -> torch.Tensor:
         """Stego (B, 3, H, W) before rounding, any size; z, which the stego cannot carry, is dropped."""
-        (cover, (h, w)), (secrets, _) = pad_to(cover, self.config.stride), pad_to(secrets, self.config.stride)
+        stride = INNConfig.stride  # the refinement's coarser stride is for reveal only
+        (cover, (h, w)), (secrets, _) = pad_to(cover, stride), pad_to(secrets, stride)
         return self.inn(cover, secrets)[0][..., :h, :w]
 
     def reveal(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(secrets, cover) read from a possibly attacked stego by the keyless reverse."""
+        """(secrets, cover) read from a possibly attacked stego by the keyless reverse (and the refinement)."""
         image, (h, w) = pad_to(image, self.config.stride)
         cover, secrets = self.inn.reverse(image, self.inn.constant_z(image))
+        if self.refine is not None:
+            secrets = secrets + self.refine(torch.cat([secrets, cover, image], 1))
         return secrets[..., :h, :w], cover[..., :h, :w]
