@@ -32,6 +32,7 @@ from stegcli.nn import RobustINN, RobustINNConfig
 from stegcli.nn.unet import BranchedUNet, pad_to
 from stegcli.train.attack_layer import AttackLayer, AttackRanges, parse_attack_mix
 from stegcli.train.data import ImageBank, list_images
+from stegcli.train.jpeg_sim import rgb_to_ycbcr
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.train.losses import batched_means, psnr, quantize_ste
 from stegcli.train.robust_task import (
@@ -43,6 +44,18 @@ from stegcli.train.robust_task import (
 from stegcli.zoo import load_weights_file, save_weights
 
 VALIDATION_ATTACKS = ("jpeg75", "scale0.5", "blur1.0", "crop0.9")
+
+
+def stego_error(stego: torch.Tensor, cover: torch.Tensor, chroma_weight: float = 1.0) -> torch.Tensor:
+    """The stego's squared error, its chroma (JFIF Cb, Cr) weighted ``chroma_weight`` times its luma.
+
+    JPEG quantises chroma far more coarsely than luma (``benchmarks/robust_jpeg_probe.py``): a weight
+    above 1 moves the code's energy into the luma at the same RGB PSNR.
+    """
+    if chroma_weight == 1.0:
+        return F.mse_loss(stego, cover)
+    diff = (rgb_to_ycbcr(stego) - rgb_to_ycbcr(cover)) / 255
+    return (diff[:, 0].square().mean() + chroma_weight * diff[:, 1:].square().mean(1).mean()) / (1 + chroma_weight)
 
 
 class TrainedRobustINN(RobustINN):
@@ -94,7 +107,7 @@ class RobustINNTask:
         attacked, _ = self.attacks(stego, np.random.default_rng(seed))
         revealed = m.read_attacked(attacked)
         weight = m.log_stego_weight.exp()
-        loss = (weight * F.mse_loss(stego, cover) + a.z_weight * F.mse_loss(z, torch.zeros_like(z))
+        loss = (weight * stego_error(stego, cover, a.chroma_weight) + a.z_weight * F.mse_loss(z, torch.zeros_like(z))
                 + a.reveal_weight * F.l1_loss(revealed, secret))
         stego_psnr = psnr(quantize_ste(stego).detach(), cover)
         steer_stego_weight(m.log_stego_weight, a.target, stego_psnr)
@@ -148,6 +161,8 @@ def main() -> None:
     parser.add_argument("--freeze-inn", action="store_true", help="train only what follows the reverse (--refine)")
     parser.add_argument("--attack-mix", default="", help="as steg train robust --attack-mix; default: its mix")
     parser.add_argument("--target", type=float, default=34.0, help="stego PSNR target, dB")
+    parser.add_argument("--chroma-weight", type=float, default=1.0,
+                        help="weight of the stego's chroma error against its luma error (1: plain RGB MSE)")
     parser.add_argument("--z-weight", type=float, default=1.0)
     parser.add_argument("--reveal-weight", type=float, default=1.0)
     parser.add_argument("--patch", type=int, default=64)
