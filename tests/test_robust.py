@@ -490,3 +490,27 @@ def test_the_stego_weight_is_steered_towards_its_psnr_target():
     steer_stego_weight(high, 34.0, float("inf"))  # stego == cover: weigh it less, by a bounded step
     steer_stego_weight(same, 34.0, 34.0)
     assert low > start > high and same == start and torch.isfinite(high)
+
+
+def test_the_chroma_weighted_stego_error_moves_the_cost_to_the_chroma():
+    module = load_benchmark("robust_inn")
+    cover = torch.rand(2, 3, 16, 16)
+    grey, red = torch.full_like(cover, 0.01), torch.zeros_like(cover)  # same RGB MSE: a luma and a chroma change
+    red[:, 0] = 0.01 * 3**0.5
+    assert module.stego_error(cover + grey, cover) == pytest.approx(float(F.mse_loss(cover + red, cover)), rel=1e-4)
+    assert module.stego_error(cover + grey, cover, 4.0) < module.stego_error(cover + red, cover, 4.0)
+    assert module.stego_error(cover + grey, cover, 0.25) > module.stego_error(cover + red, cover, 0.25)
+
+
+def test_the_jpeg_probe_lets_one_part_of_the_jpeg_through_at_a_time():
+    from stegcli.attacks import jpeg
+
+    module = load_benchmark("robust_jpeg_probe")
+    image = smooth_image(48, 64, 3)
+    parts = module.variants(image, 75)
+    assert np.array_equal(parts["png"], image) and np.array_equal(parts["jpeg"], jpeg(image, 75))
+    own, compressed = module.ycbcr(image), module.ycbcr(jpeg(image, 75))
+    for name, kept, replaced in (("jpeg_luma", slice(1, 3), slice(0, 1)), ("jpeg_chroma", slice(0, 1), slice(1, 3))):
+        planes = module.ycbcr(parts[name]).astype(int)  # back through RGB: off by a rounding at most
+        assert np.abs(planes[..., kept] - own[..., kept]).max() <= 2
+        assert np.abs(planes[..., replaced] - compressed[..., replaced]).max() <= 2
