@@ -20,7 +20,7 @@ from torch import nn
 
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.filters import blur, gaussian_radius
-from stegcli.nn.unet import BranchedUNet, pad_to
+from stegcli.nn.unet import BranchedUNet, pad_to, unet_radius, unet_stride
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class RobustConfig(ArchConfig):
     @property
     def stride(self) -> int:
         """Image sides are padded to a multiple of this."""
-        return 2 ** (self.levels - 1) * self.fold
+        return unet_stride(self.levels) * self.fold
 
     @property
     def receptive_radius(self) -> int:
@@ -50,7 +50,7 @@ class RobustConfig(ArchConfig):
         low-pass, if any, widens what hiding sees by its kernel's radius.
         """
         smoothing = gaussian_radius(self.residual_blur) if self.residual_blur else 0
-        return 6 * 2**self.levels * self.fold + smoothing
+        return unet_radius(self.levels) * self.fold + smoothing
 
     @property
     def reveal_radius(self) -> int:

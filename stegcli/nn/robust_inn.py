@@ -22,7 +22,7 @@ from torch import nn
 
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.stego_inn import INNConfig, StegoINN
-from stegcli.nn.unet import BranchedUNet, pad_to
+from stegcli.nn.unet import BranchedUNet, pad_to, unet_radius, unet_stride
 
 REFINE_LEVELS = 3  # the refinement U-Net's levels (stride 4)
 
@@ -45,14 +45,13 @@ class RobustINNConfig(ArchConfig):
 
     @property
     def stride(self) -> int:
-        return 2 ** (REFINE_LEVELS - 1) if self.refine else INNConfig.stride  # a multiple of the INN's 2
+        return unet_stride(REFINE_LEVELS) if self.refine else INNConfig.stride  # a multiple of the INN's 2
 
     @property
     def reveal_radius(self) -> int:
         """How far (pixels) hiding or revealing sees: one pass of the invertible network either way,
-        then the refinement U-Net (3x3 convolutions, pooling and upsampling at every level) if any."""
-        refine = 6 * 2**REFINE_LEVELS if self.refine else 0
-        return self.inn.receptive_radius + refine
+        then the refinement U-Net if any."""
+        return self.inn.receptive_radius + (unet_radius(REFINE_LEVELS) if self.refine else 0)
 
 
 class RobustINN(nn.Module):

@@ -27,6 +27,16 @@ def level_widths(width: int, levels: int) -> list[int]:
     return [width * min(2**i, 4) for i in range(levels)]
 
 
+def unet_stride(levels: int) -> int:
+    """Image sides a U-Net of ``levels`` levels takes are multiples of this (one pooling per level below the top)."""
+    return 2 ** (levels - 1)
+
+
+def unet_radius(levels: int) -> int:
+    """A bound on how far (pixels) a U-Net of ``levels`` levels sees: 3x3 convs, pooling and upsampling at every level."""
+    return 6 * 2**levels
+
+
 class Encoder(nn.Module):
     """Feature maps at every level, finest first; each level after the first halves the size."""
 
@@ -52,7 +62,7 @@ class BranchedUNet(nn.Module):
     def __init__(self, branches: int, c_in: int, c_out: int, width: int = 32, levels: int = 4) -> None:
         super().__init__()
         widths = level_widths(width, levels)
-        self.branches, self.c_in, self.stride = branches, c_in, 2 ** (levels - 1)
+        self.branches, self.c_in, self.stride = branches, c_in, unet_stride(levels)
         self.encoders = nn.ModuleList(Encoder(c_in, widths) for _ in range(branches))
         self.ups = nn.ModuleList(nn.Conv2d(branches * widths[i + 1] if i == levels - 2 else widths[i + 1], widths[i], 3, padding=1)
                                  for i in range(levels - 1))
