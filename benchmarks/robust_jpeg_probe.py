@@ -17,7 +17,6 @@ It also prints how the stego's residual (stego - cover) energy splits over Y, Cb
 from __future__ import annotations
 
 import argparse
-import io
 import json
 from pathlib import Path
 
@@ -42,20 +41,13 @@ def rgb(planes: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(planes, "YCbCr").convert("RGB"))
 
 
-def jpeg_444(image: np.ndarray, quality: int) -> np.ndarray:
-    buf = io.BytesIO()
-    Image.fromarray(image, "RGB").save(buf, format="JPEG", quality=quality, subsampling=0)
-    with Image.open(buf) as decoded:
-        return np.asarray(decoded.convert("RGB"))
-
-
 def variants(stego: np.ndarray, quality: int) -> dict[str, np.ndarray]:
     """The stego through each partial JPEG of the module's list."""
     own, compressed = ycbcr(stego), ycbcr(jpeg(stego, quality))
     luma, chroma = own.copy(), own.copy()
     luma[..., 0], chroma[..., 1:] = compressed[..., 0], compressed[..., 1:]
     return {"png": stego, "ycbcr_roundtrip": rgb(own), "jpeg": jpeg(stego, quality),
-            "jpeg_444": jpeg_444(stego, quality), "jpeg_luma": rgb(luma), "jpeg_chroma": rgb(chroma)}
+            "jpeg_444": jpeg(stego, quality, full_chroma=True), "jpeg_luma": rgb(luma), "jpeg_chroma": rgb(chroma)}
 
 
 @torch.no_grad()

@@ -19,16 +19,16 @@ from PIL import Image, ImageFilter
 from stegcli.errors import UsageError
 
 
-def jpeg_bytes(image: np.ndarray, quality: int) -> bytes:
-    """Pillow JPEG at ``quality`` (1-95; 4:2:0 chroma, Pillow's defaults otherwise)."""
+def jpeg_bytes(image: np.ndarray, quality: int, full_chroma: bool = False) -> bytes:
+    """Pillow JPEG at ``quality`` (1-95; 4:2:0 chroma unless ``full_chroma`` (4:4:4), Pillow's defaults otherwise)."""
     buf = io.BytesIO()
-    Image.fromarray(image, "RGB").save(buf, format="JPEG", quality=quality)
+    Image.fromarray(image, "RGB").save(buf, format="JPEG", quality=quality, subsampling=0 if full_chroma else -1)
     return buf.getvalue()
 
 
-def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+def jpeg(image: np.ndarray, quality: int, full_chroma: bool = False) -> np.ndarray:
     """JPEG-compress and decode again."""
-    with Image.open(io.BytesIO(jpeg_bytes(image, quality))) as img:
+    with Image.open(io.BytesIO(jpeg_bytes(image, quality, full_chroma))) as img:
         return np.asarray(img.convert("RGB"))
 
 
