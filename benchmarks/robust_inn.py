@@ -134,8 +134,9 @@ def export(task: RobustINNTask, path: Path, step: int, args: argparse.Namespace)
         raise SystemExit("--export: a run with --enhance is not a robust-N model")
     config = task.model.config
     net = RobustINN(config)
-    net.load_state_dict({k: v for k, v in task.model.state_dict().items() if k in net.state_dict()})
-    metrics = task.validate(next(task.model.parameters()).device)
+    exported = net.state_dict().keys()  # the training network's extras (enhancer, steering state) stay behind
+    net.load_state_dict({k: v for k, v in task.model.state_dict().items() if k in exported})
+    metrics = task.validate(torch.device(args.device))
     recipe = {"trainer": "benchmarks/robust_inn.py", "steps": step, "init": str(args.init or ""),
               "last_stage": {"attack_mix": args.attack_mix, "lr": args.lr, "patch": args.patch, "batch": args.batch,
                              "target": args.target, "device": args.device}, "curriculum": args.note}

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Train robust-N as the shipped robust-N weights were trained (docs/robust-training.md, tenth and eleventh
 # sessions): the invertible network of isn-N through the robust attack layer (benchmarks/robust_inn.py),
-# a list of timed stages, then export. Each stage is NAME:MINUTES[@LR] (lr 2e-4 unless named); the first
+# a list of timed stages, then export. Each stage is NAME:MINUTES[@LR] (lr 2e-4, slow 5e-5, unless named); the first
 # starts from $INIT (default weights/isn-N.safetensors), the others resume the run folder:
 #   resample  blur and resizing dominate the mix (a code that resampling leaves must come first)
 #   mixed     JPEG joins: none 0.2, jpeg 0.4, blur 0.2, resize 0.2
 #   full      all six attacks: none 0.15, jpeg 0.35, noise 0.1, blur 0.1, resize 0.15, crop 0.15
-#   slow      mixed at 5e-5
+#   slow      mixed at 5e-5 by default
 # $TRAIN_ARGS adds options of robust_inn.py to every stage (default: one CPU core at its defaults);
 # $PYTHON names the interpreter (default python).
 #   benchmarks/robust_inn_curriculum.sh DATA N RUN OUT STAGE...
@@ -23,9 +23,7 @@ train=("${PYTHON:-python}" "$(dirname "$0")/robust_inn.py" "$data" --run "$run" 
 start=(--init "${INIT:-weights/isn-$n.safetensors}")
 export OMP_NUM_THREADS=1
 for stage in "$@"; do
-  name=${stage%%:*} rest=${stage#*:}
-  minutes=${rest%@*} lr=2e-4
-  [[ $rest == *@* ]] && lr=${rest#*@}
+  name=${stage%%:*} rest=${stage#*:} lr=2e-4
   case $name in
     resample) how=(--attack-mix none=0.2,blur=0.4,resize=0.4) ;;
     mixed) how=(--attack-mix none=0.2,jpeg=0.4,blur=0.2,resize=0.2) ;;
@@ -33,6 +31,8 @@ for stage in "$@"; do
     slow) how=(--attack-mix none=0.2,jpeg=0.4,blur=0.2,resize=0.2) lr=5e-5 ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
+  minutes=${rest%@*}
+  [[ $rest == *@* ]] && lr=${rest#*@}  # an @LR wins over the stage's own rate
   nice -n 10 "${train[@]}" "${start[@]}" "${how[@]}" --lr "$lr" --minutes "$minutes"
   start=(--resume)
 done
