@@ -67,7 +67,8 @@ def test_shipped_image_model_reveals_keyless_from_the_stego_alone(name):
 
 # Floors for the mean revealed PSNR of the robust models on the test images below, from the PNG
 # stego and after a real JPEG at quality 75: about 2 dB under what the shipped weights gave on them
-# when they shipped (measured by this test's own code). After JPEG 75, robust-2 and robust-3 reveal
+# when they shipped (measured by this test's own code: `python -m pytest tests/test_shipped_weights.py
+# -k robust -rP` prints what it measured). After JPEG 75, robust-2 and robust-3 reveal
 # these small smooth secrets below a flat guess of each (docs/models.md: far below the targets).
 ROBUST_FLOOR_DB = {"robust-1": (29.5, 21.5), "robust-2": (25, 13.5), "robust-3": (21, 13.5)}
 
@@ -83,5 +84,6 @@ def test_shipped_robust_model_reveals_from_the_png_and_after_jpeg(name):
     png_floor, jpeg_floor = ROBUST_FLOOR_DB[name]
     from_png, after_jpeg = (np.mean([psnr(r, s) for r, s in zip(codec.reveal(x), secrets, strict=True)])
                             for x in (stego, jpeg(stego, 75)))
+    print(f"{name}: stego {psnr(stego, cover):.2f} dB; revealed {from_png:.2f} from the PNG, {after_jpeg:.2f} after JPEG 75")
     assert from_png > max(png_floor, np.mean([psnr(flat_guess(s), s) for s in secrets]) + 4)
     assert after_jpeg > jpeg_floor
