@@ -26,10 +26,16 @@ from safetensors.torch import load_file
 from stegcli.errors import UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
 from stegcli.metrics import flat_guess, psnr
+from stegcli.nn import RobustINNConfig
 from stegcli.nn.filters import blur
 from stegcli.robust import RobustCodec, encode_stego, robust_model_for
 from stegcli.train.loop import TrainSettings
 from stegcli.train.recipes import Architecture, export, train_robust
+from stegcli.train.robust_inn_task import (
+    VALIDATION_ATTACKS,
+    RobustINNTrainingModel,
+    stego_error,
+)
 from stegcli.zoo import load_weights_file
 
 
@@ -249,8 +255,8 @@ def test_train_robust_steers_the_stego_weight_exports_and_loads(photo_dir, tmp_p
 
 
 def test_cli_train_robust_attack_mix_fold_and_residual_blur_land_in_the_weights(photo_dir, cli_photo_dir, tmp_path):
-    small = ["train", "robust", "--data", str(photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
-             "--width", "4", "--levels", "2", "--device", "cpu", "--run", str(tmp_path / "run")]
+    small = ["train", "robust", "--data", str(photo_dir), "--steps", "1", "--batch", "1", "--patch", "32", "--arch",
+             "unet", "--width", "4", "--levels", "2", "--device", "cpu", "--run", str(tmp_path / "run")]
     too_small = run_steg(small)  # 50x60 photographs, validation crops 128 px: one line, no traceback, no run folder
     assert too_small.code == 3 and "validation images" in too_small.stderr and len(too_small.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
@@ -267,6 +273,50 @@ def test_cli_train_robust_attack_mix_fold_and_residual_blur_land_in_the_weights(
     assert model.config.fold == 2 and meta["config"]["robust"]["fold"] == 2
     assert model.config.residual_blur == meta["config"]["robust"]["residual_blur"] == 0.8
     assert meta["recipe"]["attacks"]["weights"] == {"none": 0.5, "jpeg": 0.5, "noise": 0.0, "blur": 0.0, "resize": 0.0, "crop": 0.0}
+
+
+def test_cli_train_robust_trains_the_invertible_model_that_ships(cli_photo_dir, tmp_path):
+    source = write_tiny_isn_weights(tmp_path, 1)  # 2 blocks of growth 8
+    out = tmp_path / "robust-1.safetensors"
+    base = ["train", "robust", "--data", str(cli_photo_dir), "--batch", "1", "--patch", "32", "--blocks", "2",
+            "--growth", "8", "--device", "cpu", "--threads", "1"]
+    done = run_steg([*base, "--steps", "2", "--run", str(tmp_path / "run"), "--init", str(source), "--attack-mix",
+                     "jpeg=0.5,blur=0.5", "--chroma-weight", "2", "--export", str(out)])
+    assert done.code == 0, done.stderr
+    model, meta = load_weights_file(out, expected_name="robust-1")
+    assert meta["config"]["robust_inn"] == model.config.to_dict() and model.config.blocks == 2
+    assert meta["recipe"]["loss_weights"]["chroma"] == 2 and meta["recipe"]["attacks"]["weights"]["jpeg"] == 0.5
+    assert meta["recipe"]["steps"] == 2 and {f"revealed_{a}_psnr" for a in VALIDATION_ATTACKS} <= meta["metrics"]["validation"].keys()
+    isn, _ = load_weights_file(source)
+    moved = [key for key, tensor in isn.state_dict().items() if not torch.equal(model.inn.state_dict()[key], tensor.half().float())]
+    assert moved  # trained from the file, not exported untouched
+    codec = RobustCodec(model, "robust-1")
+    assert codec.reveal(codec.hide(smooth_image(40, 40, 1), [smooth_image(40, 40, 2)]))[0].shape == (40, 40, 3)
+    deeper = run_steg([*base, "--blocks", "3", "--steps", "1", "--run", str(tmp_path / "deeper"), "--init", str(out)])
+    assert deeper.code == 0 and "1 identity blocks after its own" in deeper.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--width", "8"], "--width is an option of --arch unet"),
+    (["--arch", "unet", "--blocks", "2"], "--blocks is an option of --arch inn"),
+    (["--arch", "mlp"], "--arch must be one of inn, unet"),
+    (["--freeze-inn"], "nothing to train without --refine"),
+    (["--freeze-inn", "--refine", "4"], "--freeze-inn needs --init"),
+])
+def test_cli_train_robust_refuses_options_of_the_other_architecture(cli_photo_dir, tmp_path, args, message):
+    done = run_steg(["train", "robust", "--data", str(cli_photo_dir), "--steps", "1", "--run", str(tmp_path / "run"), *args])
+    assert done.code == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_train_robust_inn_refuses_a_unet_or_narrower_start(cli_photo_dir, tmp_path):
+    unet = write_tiny_robust_weights(tmp_path, 1)
+    isn = write_tiny_isn_weights(tmp_path, 2)  # two secrets: other channel counts
+    base = ["train", "robust", "--data", str(cli_photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
+            "--blocks", "2", "--growth", "8", "--device", "cpu"]
+    for init, message in ((unet, "not an isn-N or invertible robust-N"), (isn, "not an invertible network of this width")):
+        done = run_steg([*base, "--run", str(tmp_path / init.stem), "--init", str(init)])
+        assert done.code != 0 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
 def test_freeze_embedder_trains_only_the_receiving_side(photo_dir, tmp_path):
@@ -418,10 +468,9 @@ def test_robust_inn_probe_grows_an_isn_and_trains_it_through_the_attacks(photo_d
     done = subprocess.run([*common, "--run", str(tmp_path / "run"), "--init", str(source), "--blocks", "3",
                            "--enhance", "4", "--steps", "2"], capture_output=True, text=True, check=True)
     assert "identity blocks: 1" in done.stdout  # the file's two blocks, then one that starts as the identity
-    module = load_benchmark("robust_inn")
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     validation = next(line["val"] for line in log if "val" in line)
-    assert {f"revealed_{a}_psnr" for a in module.VALIDATION_ATTACKS} <= validation.keys()
+    assert {f"revealed_{a}_psnr" for a in VALIDATION_ATTACKS} <= validation.keys()
     trained = next(line for line in log if "stego_weight" in line)  # the mean of both steps' weights
     assert trained["stego_weight"] != pytest.approx(30.0)  # steered after the first step
     shallow = subprocess.run([*common, "--run", str(tmp_path / "shallow"), "--init", str(source), "--blocks", "1",
@@ -443,7 +492,7 @@ def test_robust_inn_training_exports_a_robust_model_the_codec_loads(photo_dir, t
     assert "revealed_jpeg75_psnr" in meta["metrics"]["validation"]
     trained = load_file(tmp_path / "run" / "checkpoint.safetensors")  # the run's last weights, as exported
     for key, tensor in model.state_dict().items():
-        assert torch.allclose(tensor, trained[f"model.{key}"].half().float())
+        assert torch.allclose(tensor, trained[f"model.net.{key}"].half().float())
     codec = RobustCodec(model, "robust-2")
     revealed = codec.reveal(codec.hide(smooth_image(40, 40, 1), [smooth_image(40, 40, 2), smooth_image(40, 40, 3)]))
     assert len(revealed) == 2 and all(r.shape == (40, 40, 3) for r in revealed)
@@ -474,9 +523,9 @@ def test_robust_inn_training_of_the_refinement_alone_keeps_the_stego_code(photo_
 def test_robust_inn_enhancer_starts_as_the_identity():
     module = load_benchmark("robust_inn")
     torch.manual_seed(0)
-    config = module.RobustINNConfig(1, blocks=2, growth=8)
-    plain, enhanced = module.TrainedRobustINN(config), module.TrainedRobustINN(config, enhance_width=4)
-    enhanced.inn.load_state_dict(plain.inn.state_dict())
+    config = RobustINNConfig(1, blocks=2, growth=8)
+    plain, enhanced = RobustINNTrainingModel(config), module.EnhancedRobustINN(config, enhance_width=4)
+    enhanced.net.load_state_dict(plain.net.state_dict())
     image = torch.rand(1, 3, 30, 34)  # not a multiple of the U-Net's stride
     assert torch.equal(plain.read_attacked(image), enhanced.read_attacked(image))
 
@@ -493,13 +542,12 @@ def test_the_stego_weight_is_steered_towards_its_psnr_target():
 
 
 def test_the_chroma_weighted_stego_error_moves_the_cost_to_the_chroma():
-    module = load_benchmark("robust_inn")
     cover = torch.rand(2, 3, 16, 16)
     grey, red = torch.full_like(cover, 0.01), torch.zeros_like(cover)  # same RGB MSE: a luma and a chroma change
     red[:, 0] = 0.01 * 3**0.5
-    assert module.stego_error(cover + grey, cover) == pytest.approx(float(F.mse_loss(cover + red, cover)), rel=1e-4)
-    assert module.stego_error(cover + grey, cover, 4.0) < module.stego_error(cover + red, cover, 4.0)
-    assert module.stego_error(cover + grey, cover, 0.25) > module.stego_error(cover + red, cover, 0.25)
+    assert stego_error(cover + grey, cover) == pytest.approx(float(F.mse_loss(cover + red, cover)), rel=1e-4)
+    assert stego_error(cover + grey, cover, 4.0) < stego_error(cover + red, cover, 4.0)
+    assert stego_error(cover + grey, cover, 0.25) > stego_error(cover + red, cover, 0.25)
 
 
 def test_the_jpeg_probe_lets_one_part_of_the_jpeg_through_at_a_time():

@@ -16,6 +16,8 @@ from stegcli.nn import (
     MosaicConfig,
     MosaicINN,
     RobustConfig,
+    RobustINN,
+    RobustINNConfig,
     RobustNet,
     StegoINN,
 )
@@ -30,6 +32,11 @@ from stegcli.train.hiding_task import (
 )
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.train.mosaic_task import MosaicTask, MosaicWeights
+from stegcli.train.robust_inn_task import (
+    RobustINNTask,
+    RobustINNWeights,
+    load_inn_start,
+)
 from stegcli.train.robust_task import RobustTask, RobustWeights
 from stegcli.zoo import load_weights_file, save_weights
 
@@ -60,11 +67,18 @@ def warm_start(model: torch.nn.Module, path: Path, console: Console | None = Non
     """Load a weights file into a network that never trained (so later resumes keep their progress).
 
     This is how training continues from shipped weights: ``--init weights/isn-4.safetensors``.
-    A robust model may start from one with fewer secrets (:meth:`RobustNet.grow_from`).
+    A U-Net robust model may start from one with fewer secrets (:meth:`RobustNet.grow_from`); an
+    invertible one from an ``isn-N`` or ``robust-N`` file with as many or fewer blocks
+    (:func:`~stegcli.train.robust_inn_task.load_inn_start`).
     """
     if not is_fresh(model):
         return False
     source, _ = load_weights_file(path, expected_name=None)
+    if isinstance(model, RobustINN):
+        identity = load_inn_start(model, source, str(path))
+        if console is not None:
+            console.print(f"initialised from {path}" + (f"; {identity} identity blocks after its own" if identity else ""))
+        return True
     grow = isinstance(model, RobustNet) and isinstance(source, RobustNet) and source.config.secrets < model.config.secrets
     if grow:
         try:
@@ -156,12 +170,33 @@ def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSetting
     return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
 
 
-def export(trainer: Trainer, out: Path, metrics: dict | None = None) -> str:
-    """Write the trained model with config, recipe and metrics; returns the model name."""
+def train_robust_inn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
+                     arch: Architecture | None = None, weights: RobustINNWeights | None = None, resume: bool = False,
+                     console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None,
+                     refine: int = 0, freeze_inn: bool = False) -> Trainer:
+    """Train an invertible ``robust-<secrets>`` model (what ships) against the attack layer.
+
+    ``arch.blocks``/``arch.growth`` size the invertible network, ``refine`` the width of the
+    refinement U-Net after the reverse (0: none); ``freeze_inn`` trains only that refinement.
+    """
+    arch = arch or Architecture(blocks=4, growth=16, patch=128, batch=8)
+    train, val = _banks(data, arch)
+    config = RobustINNConfig(secrets, blocks=arch.blocks, growth=arch.growth, refine=refine)
+    task = RobustINNTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_inn)
+    return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
+
+
+def export(trainer: Trainer, out: Path, metrics: dict | None = None, notes: dict | None = None) -> str:
+    """Write the trained model with config, recipe (plus ``notes``) and metrics; returns the model name."""
     task: HidingTask = trainer.task  # type: ignore[assignment]
-    recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s)}
+    recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s),
+              **(notes or {})}
     model = task.model
-    if isinstance(task, RobustTask):
+    if isinstance(task, RobustINNTask):
+        model = task.net
+        name, kind = f"robust-{model.config.secrets}", "robust"
+        config = {"robust_inn": model.config.to_dict(), "secrets": model.config.secrets}
+    elif isinstance(task, RobustTask):
         model = task.net
         name, kind = f"robust-{model.config.secrets}", "robust"
         config: dict = {"robust": model.config.to_dict(), "secrets": model.config.secrets}
