@@ -57,7 +57,7 @@ class EnhancedRobustINN(RobustINNTrainingModel):
 def build_task(data: Path, args: argparse.Namespace) -> RobustINNTask:
     train = ImageBank(list_images(data, "train"), args.patch)
     val = ImageBank(list_images(data, "val"), args.size)
-    config = RobustINNConfig(args.secrets, args.blocks, args.growth, refine=args.refine)
+    config = RobustINNConfig(args.secrets, args.blocks, args.growth, refine=args.refine, luma_only=args.luma_only)
     weights = RobustINNWeights(stego_psnr_target=args.target, chroma=args.chroma_weight, z=args.z_weight,
                                reveal=args.reveal_weight)
     ranges = AttackRanges(weights=parse_attack_mix(args.attack_mix)) if args.attack_mix else None
@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--enhance", type=int, default=0, help="width of a U-Net before the reverse; 0: none")
     parser.add_argument("--refine", type=int, default=0,
                         help="width of the exported refinement U-Net after the reverse; 0: none")
+    parser.add_argument("--luma-only", action="store_true", help="the stego differs from the cover in luma only")
     parser.add_argument("--freeze-inn", action="store_true", help="train only what follows the reverse (--refine)")
     parser.add_argument("--attack-mix", default="", help="as steg train robust --attack-mix; default: its mix")
     parser.add_argument("--target", type=float, default=34.0, help="stego PSNR target, dB")

@@ -6,7 +6,7 @@ set -uo pipefail
 data=${1:?usage: robust_inn_gpu.sh DATA OUT} out=${2:?usage: robust_inn_gpu.sh DATA OUT}
 here=$(dirname "$0") runs=runs/gpu
 mkdir -p "$runs" "$out"
-export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD PYTHON=${PYTHON:-python3} TRAIN_ARGS="--device cuda --batch 32 --patch 128 --threads 2 --every 1000"
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD PYTHON=${PYTHON:-python3} TRAIN_ARGS="--device cuda --batch 32 --patch 128 --threads 2 --val-every 1000"
 curriculum() {  # NAME N INIT STAGE...
   local name=$1 n=$2 init=$3; shift 3
   INIT=$init "$here/robust_inn_curriculum.sh" "$data" "$n" "$runs/$name" "$out/$name.safetensors" "$@" \

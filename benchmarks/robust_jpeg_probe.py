@@ -7,7 +7,10 @@ stego is saved as PNG, then one part of a real JPEG at ``--quality`` is let thro
 - ``png``: no JPEG (the ceiling); ``ycbcr_roundtrip``: only the 8-bit YCbCr conversion (the control);
 - ``jpeg``: Pillow's JPEG as ``steg attack`` makes it (4:2:0); ``jpeg_444``: the same without subsampling;
 - ``jpeg_luma``: the JPEG's Y with the stego's own chroma; ``jpeg_chroma``: the JPEG's chroma with the
-  stego's own Y.
+  stego's own Y;
+- ``sim_cubic``, ``sim_noise``, ``sim_mix``: the training's differentiable JPEG simulators at the same
+  quality (:mod:`stegcli.train.jpeg_sim`; ``sim_mix`` is the random blend the attack layer applies),
+  then 8-bit rounding: does training see the JPEG that the reveal meets?
 
 It also prints how the stego's residual (stego - cover) energy splits over Y, Cb and Cr::
 
@@ -28,6 +31,7 @@ from stegcli.attacks import jpeg
 from stegcli.metrics import psnr
 from stegcli.nn import RobustINN
 from stegcli.tensors import from_tensor, to_tensor
+from stegcli.train import jpeg_sim
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.robust_task import validation_secrets
 from stegcli.zoo import load_weights_file
@@ -47,7 +51,16 @@ def variants(stego: np.ndarray, quality: int) -> dict[str, np.ndarray]:
     luma, chroma = own.copy(), own.copy()
     luma[..., 0], chroma[..., 1:] = compressed[..., 0], compressed[..., 1:]
     return {"png": stego, "ycbcr_roundtrip": rgb(own), "jpeg": jpeg(stego, quality),
-            "jpeg_444": jpeg(stego, quality, full_chroma=True), "jpeg_luma": rgb(luma), "jpeg_chroma": rgb(chroma)}
+            "jpeg_444": jpeg(stego, quality, full_chroma=True), "jpeg_luma": rgb(luma), "jpeg_chroma": rgb(chroma),
+            **simulated(stego, quality)}
+
+
+def simulated(stego: np.ndarray, quality: int) -> dict[str, np.ndarray]:
+    """The stego through each training simulator of JPEG at ``quality``, rounded to 8 bits."""
+    x, q = to_tensor(stego), torch.tensor([quality])
+    sims = {"sim_cubic": jpeg_sim.simulate_jpeg(x, q, jpeg_sim.round_cubic),
+            "sim_noise": jpeg_sim.simulate_jpeg(x, q, jpeg_sim.round_noise), "sim_mix": jpeg_sim.jpeg_mix(x, q)}
+    return {name: from_tensor(image) for name, image in sims.items()}
 
 
 @torch.no_grad()

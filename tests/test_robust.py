@@ -4,6 +4,7 @@ import importlib.util
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,9 +67,9 @@ def test_tiles_give_the_one_pass_result(fold, residual_blur):
     assert np.abs(tiled.reveal(stego)[0].astype(int) - whole.reveal(stego)[0]).max() <= 1
 
 
-@pytest.mark.parametrize("refine", [0, 4])
-def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes(refine):
-    net = tiny_robust_inn(2, seed=3, refine=refine)
+@pytest.mark.parametrize("refine, luma_only", [(0, False), (4, False), (0, True)])
+def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes(refine, luma_only):
+    net = tiny_robust_inn(2, seed=3, refine=refine, luma_only=luma_only)
     cover, secrets = smooth_image(101, 77, 4), [smooth_image(101, 77, 5), smooth_image(101, 77, 6)]
     whole, tiled = RobustCodec(net, "robust-2"), RobustCodec(net, "robust-2", tile=64)
     assert tiled.halo >= net.config.inn.receptive_radius + (48 if refine else 0)
@@ -92,6 +93,31 @@ def test_invertible_robust_reveal_is_the_keyless_reverse_of_hide():
     keyless_cover, keyless_secret = net.inn.reverse(stego, torch.zeros_like(z))
     assert torch.equal(revealed, keyless_secret) and torch.equal(revealed_cover, keyless_cover)
     assert not torch.allclose(revealed, secret, atol=1e-3)  # untrained: z still holds part of the secret
+
+
+def test_luma_change_moves_a_change_into_jpegs_luma_and_leaves_its_chroma():
+    from stegcli.nn.filters import luma_change
+    from stegcli.train.jpeg_sim import rgb_to_ycbcr
+
+    cover, change = torch.rand(2, 3, 8, 8), 0.05 * torch.randn(2, 3, 8, 8)
+    before, after = rgb_to_ycbcr(cover), rgb_to_ycbcr(cover + luma_change(change))
+    assert torch.allclose(after[:, 1:], before[:, 1:], atol=1e-4)  # Cb, Cr untouched (0..255 units)
+    assert torch.allclose(after[:, 0], rgb_to_ycbcr(cover + change)[:, 0], atol=1e-4)  # the same Y change
+
+
+def test_a_luma_only_model_changes_the_cover_in_luma_only_and_trains_through_it():
+    from stegcli.train.jpeg_sim import rgb_to_ycbcr
+
+    plain, luma = tiny_robust_inn(1, seed=6), tiny_robust_inn(1, seed=6, luma_only=True)
+    cover, secret = torch.rand(1, 3, 34, 30), torch.rand(1, 3, 34, 30)
+    stego, plain_stego = luma.hide(cover, secret), plain.hide(cover, secret)
+    change, plain_change = rgb_to_ycbcr(stego) - rgb_to_ycbcr(cover), rgb_to_ycbcr(plain_stego) - rgb_to_ycbcr(cover)
+    assert change[:, 1:].abs().max() < 1e-3 < plain_change[:, 1:].abs().max()
+    assert torch.allclose(change[:, 0], plain_change[:, 0], atol=1e-3)
+    luma.train()
+    embedded, z = luma.embed(cover, secret)
+    embedded.sum().backward()  # the projection is part of the graph the training differentiates
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in luma.inn.parameters())
 
 
 def test_the_refinement_starts_as_no_correction_and_then_corrects_the_secrets_only():
@@ -281,10 +307,11 @@ def test_cli_train_robust_trains_the_invertible_model_that_ships(cli_photo_dir, 
     base = ["train", "robust", "--data", str(cli_photo_dir), "--batch", "1", "--patch", "32", "--blocks", "2",
             "--growth", "8", "--device", "cpu", "--threads", "1"]
     done = run_steg([*base, "--steps", "2", "--run", str(tmp_path / "run"), "--init", str(source), "--attack-mix",
-                     "jpeg=0.5,blur=0.5", "--chroma-weight", "2", "--export", str(out)])
+                     "jpeg=0.5,blur=0.5", "--chroma-weight", "2", "--luma-only", "--export", str(out)])
     assert done.code == 0, done.stderr
     model, meta = load_weights_file(out, expected_name="robust-1")
-    assert meta["config"]["robust_inn"] == model.config.to_dict() and model.config.blocks == 2
+    assert meta["config"]["robust_inn"] == model.config.to_dict() and model.config.blocks == 2 and model.config.luma_only
+    assert meta["recipe"]["init"] == str(source)
     assert meta["recipe"]["loss_weights"]["chroma"] == 2 and meta["recipe"]["attacks"]["weights"]["jpeg"] == 0.5
     assert meta["recipe"]["steps"] == 2 and {f"revealed_{a}_psnr" for a in VALIDATION_ATTACKS} <= meta["metrics"]["validation"].keys()
     isn, _ = load_weights_file(source)
@@ -294,6 +321,24 @@ def test_cli_train_robust_trains_the_invertible_model_that_ships(cli_photo_dir, 
     assert codec.reveal(codec.hide(smooth_image(40, 40, 1), [smooth_image(40, 40, 2)]))[0].shape == (40, 40, 3)
     deeper = run_steg([*base, "--blocks", "3", "--steps", "1", "--run", str(tmp_path / "deeper"), "--init", str(out)])
     assert deeper.code == 0 and "1 identity blocks after its own" in deeper.stderr
+
+
+def test_the_curriculum_script_trains_its_stages_with_steg_train_robust(cli_photo_dir, tmp_path):
+    script = Path(__file__).parents[1] / "benchmarks" / "robust_inn_curriculum.sh"
+    source = write_tiny_isn_weights(tmp_path, 1)
+    out = tmp_path / "robust-1.safetensors"
+    env = {**os.environ, "PYTHON": sys.executable, "INIT": str(source),
+           "TRAIN_ARGS": "--blocks 2 --growth 8 --batch 1 --patch 32 --device cpu --val-every 1000"}
+    run = ["bash", str(script), str(cli_photo_dir), "1", str(tmp_path / "run"), str(out), "resample:0.01", "full:0.01@1e-4"]
+    done = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    model, meta = load_weights_file(out, expected_name="robust-1")
+    note = meta["recipe"]["note"]
+    assert model.config.blocks == 2 and "resample:0.01 full:0.01@1e-4" in note and f"INIT={source}" in note
+    assert meta["recipe"]["settings"]["lr"] == 1e-4
+    assert meta["recipe"]["attacks"]["weights"]["crop"] == 0.15  # the last stage's mix
+    again = subprocess.run(run, capture_output=True, text=True, env=env)  # before any training, not after
+    assert again.returncode == 2 and "exists" in again.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -562,3 +607,5 @@ def test_the_jpeg_probe_lets_one_part_of_the_jpeg_through_at_a_time():
         planes = module.ycbcr(parts[name]).astype(int)  # back through RGB: off by a rounding at most
         assert np.abs(planes[..., kept] - own[..., kept]).max() <= 2
         assert np.abs(planes[..., replaced] - compressed[..., replaced]).max() <= 2
+    for name in ("sim_cubic", "sim_noise", "sim_mix"):  # the training's stand-ins: near the real JPEG, not the image
+        assert psnr(parts[name], parts["jpeg"]) > 30 and not np.array_equal(parts[name], image)

@@ -29,6 +29,8 @@ Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trai
 Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
 Minutes = Annotated[float, typer.Option("--minutes", min=0, help="Stop after this much wall time (then checkpoint and export); 0: no limit.")]
 LrWarmup = Annotated[int, typer.Option("--lr-warmup", min=0, help="Ramp the learning rate up over the first N steps of a run with a fresh optimizer (useful with --init; not on --resume).")]
+ValEvery = Annotated[int, typer.Option("--val-every", min=1, help="Validate (and log the validation) every N steps.")]
+Note = Annotated[str, typer.Option("--note", help="How this run was trained (e.g. a curriculum's stages), kept in the exported weights' recipe.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing --export file; start over in a run folder that holds a checkpoint.")]
 Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; a U-Net robust model's may hide fewer secrets (the model is grown), an invertible robust model's may have fewer blocks (the rest start as the identity); ignored once the run has trained.")]
 
@@ -49,7 +51,7 @@ def start_over(run_dir: Path, force: bool) -> None:
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
                   threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, lr_warmup: int = 0,
-                  force: bool = False, **extra) -> None:
+                  force: bool = False, val_every: int = 500, note: str = "", **extra) -> None:
     import torch
 
     from stegcli.train.loop import TrainSettings
@@ -68,11 +70,14 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
     check_output(export, [], force, makes_folder=True)  # before hours of training, not after
     if not resume:
         start_over(run_dir, force)
-    settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup)
+    settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup,
+                             val_every=val_every)
     trainer = recipe(data, count, run_dir, settings,
                      resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
     if export is not None:
-        export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)})
+        notes = {"init": str(init)} if init is not None else {}  # where a run's first weights came from
+        export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)},
+                       notes=notes | ({"note": note} if note else {}))
         console.print(f"exported {export}")
 
 
@@ -83,6 +88,7 @@ def train_bits_command(
     patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
     device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
+    val_every: ValEvery = 500, note: Note = "",
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
     from stegcli.train.hiding_task import LossWeights
@@ -90,7 +96,8 @@ def train_bits_command(
 
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force)
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
+                  val_every=val_every, note=note)
 
 
 def train_isn_command(
@@ -100,7 +107,7 @@ def train_isn_command(
     patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
     low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
     threads: Threads = 0, device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
-    force: Force = False,
+    force: Force = False, val_every: ValEvery = 500, note: Note = "",
 ) -> None:
     """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
     from stegcli.train.hiding_task import LossWeights
@@ -108,7 +115,8 @@ def train_isn_command(
 
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
-                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force)
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
+                  val_every=val_every, note=note)
 
 
 def train_mosaic_command(
@@ -122,7 +130,7 @@ def train_mosaic_command(
     tiles_weight: Annotated[float, typer.Option("--tiles-weight", help="Weight of L2(tiles, bicubic downscale).")] = 4.0,
     mosaic_weight: Annotated[float, typer.Option("--mosaic-weight", help="Weight of L2(revealed mosaic, mosaic).")] = 5.0,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
-    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
+    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False, val_every: ValEvery = 500, note: Note = "",
 ) -> None:
     """Train a mosaic-N model (InvMIHNet); run --stage rescale first, then --stage joint --resume."""
     from stegcli.train.mosaic_task import STAGES, MosaicWeights
@@ -133,7 +141,8 @@ def train_mosaic_command(
     weights = MosaicWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight, tiles=tiles_weight,
                             mosaic=mosaic_weight)
     _run_training(train_mosaic, grid, f"mosaic-{grid * grid}", run, steps, lr, decay_every, batch, patch, blocks,
-                  growth, weights, resume, export, threads, device, data, init, minutes, lr_warmup, force, stage=stage,
+                  growth, weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
+                  val_every=val_every, note=note, stage=stage,
                   init_hide=init_hide)
 
 
@@ -153,6 +162,7 @@ def train_robust_command(
     growth: Annotated[Optional[int], typer.Option("--growth", min=1, help=f"Dense-block growth (width) {INN}; default 16.", show_default=False)] = None,
     refine: Annotated[Optional[int], typer.Option("--refine", min=0, help=f"Width of a refinement U-Net after the keyless reverse {INN}; 0: none; default 0.", show_default=False)] = None,
     freeze_inn: Annotated[bool, typer.Option("--freeze-inn", help=f"Train only the refinement; the stego and its code stay as --init made them {INN}.")] = False,
+    luma_only: Annotated[bool, typer.Option("--luma-only", help=f"Change the cover in luma only: the stego keeps the cover's chroma, which JPEG quantises coarsely {INN}.")] = False,
     chroma_weight: Annotated[Optional[float], typer.Option("--chroma-weight", min=0.0, help=f"Weight of the stego's chroma error against its luma error {INN}; 1: plain RGB MSE; default 1.", show_default=False)] = None,
     z_weight: Annotated[Optional[float], typer.Option("--z-weight", min=0.0, help=f"Weight of L2(z, 0), which makes the constant z of the keyless reverse right {INN}; default 1.", show_default=False)] = None,
     levels: Annotated[Optional[int], typer.Option("--levels", min=2, max=6, help=f"U-Net levels (sides are padded to 2^(levels-1)) {UNET}; default 4.", show_default=False)] = None,
@@ -165,7 +175,7 @@ def train_robust_command(
     adversarial_weight: Annotated[Optional[float], typer.Option("--adversarial-weight", help=f"Weight of the PatchGAN (LSGAN) terms {UNET}; default 0.01.", show_default=False)] = None,
     warmup: Annotated[Optional[int], typer.Option("--warmup", min=0, help=f"Steps from clean hiding at a 10 dB looser stego target to the full attack mix {UNET}; default 2000.", show_default=False)] = None,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
-    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
+    minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False, val_every: ValEvery = 500, note: Note = "",
     freeze_embedder: Annotated[bool, typer.Option("--freeze-embedder", help=f"Train only the decoupling and reveal networks (with --init: on the file's fixed hiding code) {UNET}.")] = False,
     attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default: the mix in docs/models.md.")] = None,
 ) -> None:
@@ -179,6 +189,7 @@ def train_robust_command(
     if arch not in ARCHS:
         raise UsageError(f"--arch must be one of {', '.join(ARCHS)}")
     own = {"inn": {"--blocks": blocks, "--growth": growth, "--refine": refine, "--freeze-inn": freeze_inn or None,
+                   "--luma-only": luma_only or None,
                    "--chroma-weight": chroma_weight, "--z-weight": z_weight},
            "unet": {"--levels": levels, "--width": width, "--fold": fold, "--residual-blur": residual_blur,
                     "--adversarial-weight": adversarial_weight, "--warmup": warmup,
@@ -193,10 +204,10 @@ def train_robust_command(
         raise UsageError(f"--attack-mix: {exc}") from None
     common = dict(run=run, steps=steps, decay_every=decay_every, batch=batch, patch=patch, resume=resume,
                   export=export, threads=threads, device=device, data=data, init=init, minutes=minutes,
-                  lr_warmup=lr_warmup, force=force, ranges=ranges)
+                  lr_warmup=lr_warmup, force=force, ranges=ranges, val_every=val_every, note=note)
     if arch == "inn":
-        _train_robust_inn(secrets, lr, blocks, growth, refine, freeze_inn, stego_weight, stego_target, chroma_weight,
-                          z_weight, reveal_weight, common)
+        _train_robust_inn(secrets, lr, blocks, growth, refine, freeze_inn, luma_only, stego_weight, stego_target,
+                          chroma_weight, z_weight, reveal_weight, common)
     else:
         _train_robust_unet(secrets, lr, levels, width, fold, residual_blur, stego_weight, stego_target, reveal_weight,
                            adversarial_weight, warmup, freeze_embedder, common)
@@ -207,7 +218,7 @@ def _given(value, default):
 
 
 def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], growth: Optional[int],
-                      refine: Optional[int], freeze_inn: bool, stego_weight: Optional[float],
+                      refine: Optional[int], freeze_inn: bool, luma_only: bool, stego_weight: Optional[float],
                       stego_target: Optional[float], chroma_weight: Optional[float], z_weight: Optional[float],
                       reveal_weight: Optional[float], common: dict) -> None:
     from stegcli.train.recipes import train_robust_inn
@@ -223,7 +234,8 @@ def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], 
     if freeze_inn and common["init"] is None and not common["resume"]:
         raise UsageError("--freeze-inn needs --init FILE: a trained model whose hiding code stays fixed")
     _run_training(train_robust_inn, secrets, f"robust-{secrets}", blocks=_given(blocks, 4), growth=_given(growth, 16),
-                  lr=_given(lr, 2e-4), weights=weights, refine=_given(refine, 0), freeze_inn=freeze_inn, **common)
+                  lr=_given(lr, 2e-4), weights=weights, refine=_given(refine, 0), freeze_inn=freeze_inn,
+                  luma_only=luma_only, **common)
 
 
 def _train_robust_unet(secrets: int, lr: Optional[float], levels: Optional[int], width: Optional[int],

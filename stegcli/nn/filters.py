@@ -26,3 +26,16 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     r, c = len(k) // 2, x.shape[1]
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+JFIF_LUMA = (0.299, 0.587, 0.114)  # JPEG's Y from RGB; an equal change of R, G and B moves Y alone
+
+
+def luma_change(change: torch.Tensor) -> torch.Tensor:
+    """An RGB change (B, 3, H, W) moved into the luma: its JFIF Y, added to R, G and B alike.
+
+    JPEG's Cb and Cr have coefficients summing to zero, so the result leaves them exactly as
+    they were; JPEG quantises them far more coarsely than Y.
+    """
+    weights = torch.tensor(JFIF_LUMA, dtype=change.dtype, device=change.device).view(1, 3, 1, 1)
+    return (change * weights).sum(1, keepdim=True).expand_as(change)

@@ -11,6 +11,10 @@ An attacked stego reverses into the secrets plus structured errors (JPEG blocks,
 optional refinement U-Net (``refine`` > 0, the seed's revealing network in small) sees what the
 reverse gave (secrets, cover) and the image it read, and adds a correction to the secrets. It
 starts as zero, so a model that gains one still reveals exactly as before until it is trained.
+
+With ``luma_only`` the stego's change from the cover is moved into the luma (JFIF Y) before it is
+written: its chroma is the cover's, which JPEG quantises coarsely even at quality 90
+(``benchmarks/robust_jpeg_probe.py``), so the whole code lies where JPEG keeps the most.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import torch
 from torch import nn
 
 from stegcli.nn.config import ArchConfig
+from stegcli.nn.filters import luma_change
 from stegcli.nn.stego_inn import INNConfig, StegoINN
 from stegcli.nn.unet import BranchedUNet, pad_to, unet_radius, unet_stride
 
@@ -34,6 +39,7 @@ class RobustINNConfig(ArchConfig):
     growth: int = 16
     clamp: float = 2.0
     refine: int = 0  # width of the refinement U-Net after the reverse; 0: none
+    luma_only: bool = False  # the stego differs from the cover in luma only
 
     @property
     def inn(self) -> INNConfig:
@@ -66,11 +72,18 @@ class RobustINN(nn.Module):
             nn.init.zeros_(self.refine.out.weight)  # starts as no correction at all
             nn.init.zeros_(self.refine.out.bias)
 
+    def embed(self, cover: torch.Tensor, secrets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(stego, z) of the forward pass at sides that are multiples of 2 (training calls this)."""
+        stego, z = self.inn(cover, secrets)
+        if self.config.luma_only:
+            stego = cover + luma_change(stego - cover)
+        return stego, z
+
     def hide(self, cover: torch.Tensor, secrets: torch.Tensor) -> torch.Tensor:
         """Stego (B, 3, H, W) before rounding, any size; z, which the stego cannot carry, is dropped."""
         stride = INNConfig.stride  # the refinement's coarser stride is for reveal only
         (cover, (h, w)), (secrets, _) = pad_to(cover, stride), pad_to(secrets, stride)
-        return self.inn(cover, secrets)[0][..., :h, :w]
+        return self.embed(cover, secrets)[0][..., :h, :w]
 
     def reveal(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(secrets, cover) read from a possibly attacked stego by the keyless reverse (and the refinement)."""

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from stegcli.attacks import jpeg
+from stegcli.nn.filters import JFIF_LUMA
 
 # IJG (libjpeg) base tables, the ones Pillow scales by quality
 LUMA_TABLE = [
@@ -57,7 +58,7 @@ def dct_matrix(device: torch.device) -> torch.Tensor:
 def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
     """[0, 1] RGB -> JFIF YCbCr in 0..255."""
     r, g, b = (x * 255).unbind(1)
-    y = 0.299 * r + 0.587 * g + 0.114 * b
+    y = JFIF_LUMA[0] * r + JFIF_LUMA[1] * g + JFIF_LUMA[2] * b
     cb = -0.168736 * r - 0.331264 * g + 0.5 * b + 128
     cr = 0.5 * r - 0.418688 * g - 0.081312 * b + 128
     return torch.stack([y, cb, cr], 1)

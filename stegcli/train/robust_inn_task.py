@@ -103,7 +103,7 @@ class RobustINNTask:
     def loss(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
         cover, secrets, seed = batch
         m, w = self.model, self.weights
-        stego, z = m.net.inn(cover, secrets)
+        stego, z = m.net.embed(cover, secrets)
         attacked, _ = self.attacks(stego, np.random.default_rng(seed))
         revealed = m.read_attacked(attacked)
         stego_weight = m.log_stego_weight.exp()
