@@ -221,6 +221,7 @@ def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], 
                       refine: Optional[int], freeze_inn: bool, luma_only: bool, stego_weight: Optional[float],
                       stego_target: Optional[float], chroma_weight: Optional[float], z_weight: Optional[float],
                       reveal_weight: Optional[float], common: dict) -> None:
+    from stegcli.nn import RobustINNConfig
     from stegcli.train.recipes import train_robust_inn
     from stegcli.train.robust_inn_task import RobustINNWeights
 
@@ -233,8 +234,9 @@ def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], 
         raise UsageError("--freeze-inn leaves nothing to train without --refine WIDTH")
     if freeze_inn and common["init"] is None and not common["resume"]:
         raise UsageError("--freeze-inn needs --init FILE: a trained model whose hiding code stays fixed")
-    _run_training(train_robust_inn, secrets, f"robust-{secrets}", blocks=_given(blocks, 4), growth=_given(growth, 16),
-                  lr=_given(lr, 2e-4), weights=weights, refine=_given(refine, 0), freeze_inn=freeze_inn,
+    _run_training(train_robust_inn, secrets, f"robust-{secrets}", blocks=_given(blocks, RobustINNConfig.blocks),
+                  growth=_given(growth, RobustINNConfig.growth), lr=_given(lr, 2e-4), weights=weights,
+                  refine=_given(refine, RobustINNConfig.refine), freeze_inn=freeze_inn,
                   luma_only=luma_only, **common)
 
 
