@@ -319,6 +319,9 @@ def test_cli_train_robust_trains_the_invertible_model_that_ships(cli_photo_dir, 
     assert moved  # trained from the file, not exported untouched
     codec = RobustCodec(model, "robust-1")
     assert codec.reveal(codec.hide(smooth_image(40, 40, 1), [smooth_image(40, 40, 2)]))[0].shape == (40, 40, 3)
+    other = run_steg([*base, "--steps", "3", "--run", str(tmp_path / "run"), "--resume"])  # forgot --luma-only
+    assert other.code != 0 and "another architecture (luma_only=True)" in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1
     deeper = run_steg([*base, "--blocks", "3", "--steps", "1", "--run", str(tmp_path / "deeper"), "--init", str(out)])
     assert deeper.code == 0 and "1 identity blocks after its own" in deeper.stderr
 

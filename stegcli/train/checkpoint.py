@@ -38,6 +38,12 @@ def checkpoint_model_state(path: Path, prefix: str = "") -> dict[str, torch.Tens
         return {key[len(start) :]: handle.get_tensor(key) for key in handle.keys() if key.startswith(start)}
 
 
+def checkpoint_state(path: Path) -> dict[str, Any]:
+    """The JSON state a checkpoint was saved with (step, settings, architecture), without loading tensors."""
+    with safe_open(str(path), framework="pt") as handle:
+        return json.loads(handle.metadata()["state"])
+
+
 def load_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     slots: dict[int, dict[str, torch.Tensor]] = {}
     with safe_open(str(path), framework="pt") as handle:

@@ -26,7 +26,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
+from stegcli.errors import ModelError
+from stegcli.nn.config import ArchConfig
+from stegcli.train.checkpoint import checkpoint_state, load_checkpoint, save_checkpoint
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
 LOG_NAME = "log.jsonl"
@@ -85,10 +87,26 @@ class Trainer:
             "loss_ema": self.loss_ema,
             "rollbacks": self.rollbacks,
             "settings": asdict(self.s),
+            "architecture": self.architecture(),
         }
         save_checkpoint(self.checkpoint_path, self.model, self.optimizer, state)
 
+    def architecture(self) -> dict[str, Any] | None:
+        """The trained network's configuration (the outermost one the model holds), kept in checkpoints."""
+        for module in self.model.modules():
+            config = getattr(module, "config", None)
+            if isinstance(config, ArchConfig):
+                return config.to_dict()
+        return None
+
     def resume(self) -> None:
+        """Continue the run folder's checkpoint; refuse one of another architecture, even one with the same
+        tensors (a ``luma_only`` flag has none), rather than train a network the run never was."""
+        saved, current = checkpoint_state(self.checkpoint_path).get("architecture"), self.architecture() or {}
+        if saved is not None and saved != current:
+            changed = sorted(k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k))
+            raise ModelError(f"{self.checkpoint_path} was trained with another architecture "
+                             f"({', '.join(f'{k}={saved.get(k)}' for k in changed)}); give the run's options")
         state = load_checkpoint(self.checkpoint_path, self.model, self.optimizer)
         self.step, self.lr_scale, self.rollbacks = state["step"], state["lr_scale"], state["rollbacks"]
         self._fresh_optimizer = False
