@@ -120,6 +120,25 @@ def test_a_luma_only_model_changes_the_cover_in_luma_only_and_trains_through_it(
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in luma.inn.parameters())
 
 
+def test_a_luma_only_models_stego_error_counts_the_chroma_its_projection_drops(photo_dir):
+    from stegcli.train.data import ImageBank, list_images
+    from stegcli.train.robust_inn_task import RobustINNTask, RobustINNWeights
+
+    bank = ImageBank(list_images(photo_dir, "train"), 16)
+    config = RobustINNConfig(1, blocks=2, growth=8, luma_only=True)
+    task = RobustINNTask(bank, bank, config, patch=16, batch=2, val_size=16,
+                         weights=RobustINNWeights(z=0.0, reveal=0.0, stego_psnr_target=0.0))
+    task.model.net.load_state_dict(tiny_robust_inn(1, seed=7, luma_only=True).state_dict())
+    cover, secret, seed = task.sample_batch(np.random.default_rng(0), torch.device("cpu"))
+    loss, _ = task.loss((cover, secret, seed))
+    with torch.no_grad():
+        forward = task.net.inn(cover, secret)[0]
+    written = task.net.written(forward, cover)
+    weight = float(task.model.log_stego_weight.exp())
+    assert loss.item() == pytest.approx(weight * float(F.mse_loss(forward, cover)), rel=1e-5)
+    assert float(F.mse_loss(forward, cover)) > float(F.mse_loss(written, cover))  # the dropped chroma counts
+
+
 def test_the_refinement_starts_as_no_correction_and_then_corrects_the_secrets_only():
     from stegcli.nn import RobustINN, RobustINNConfig
 

@@ -72,12 +72,14 @@ class RobustINN(nn.Module):
             nn.init.zeros_(self.refine.out.weight)  # starts as no correction at all
             nn.init.zeros_(self.refine.out.bias)
 
+    def written(self, stego: torch.Tensor, cover: torch.Tensor) -> torch.Tensor:
+        """The stego as it is written: the forward pass's, or with ``luma_only`` its change moved into the luma."""
+        return cover + luma_change(stego - cover) if self.config.luma_only else stego
+
     def embed(self, cover: torch.Tensor, secrets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(stego, z) of the forward pass at sides that are multiples of 2 (training calls this)."""
+        """(stego as written, z) at sides that are multiples of 2."""
         stego, z = self.inn(cover, secrets)
-        if self.config.luma_only:
-            stego = cover + luma_change(stego - cover)
-        return stego, z
+        return self.written(stego, cover), z
 
     def hide(self, cover: torch.Tensor, secrets: torch.Tensor) -> torch.Tensor:
         """Stego (B, 3, H, W) before rounding, any size; z, which the stego cannot carry, is dropped."""

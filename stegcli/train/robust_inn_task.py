@@ -8,7 +8,8 @@ Loss::
     w_stego * E(stego, cover) + z * L2(z, 0) + reveal * L1(secrets', secrets)
 
 ``E`` is the stego's squared error, its chroma optionally weighted above its luma
-(:func:`stego_error`); ``w_stego`` is steered towards a stego PSNR target as in the U-Net task
+(:func:`stego_error`), taken on the forward pass's stego (for a ``luma_only`` model, before its
+change is moved into the luma: the chroma it would have written counts); ``w_stego`` is steered towards a stego PSNR target as in the U-Net task
 (:func:`~stegcli.train.robust_task.steer_stego_weight`). ``L2(z, 0)`` is what makes the constant z
 of the keyless reverse the right guess. docs/robust-training.md tells how the shipped files were
 trained with it (``benchmarks/robust_inn_curriculum.sh``).
@@ -103,11 +104,14 @@ class RobustINNTask:
     def loss(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
         cover, secrets, seed = batch
         m, w = self.model, self.weights
-        stego, z = m.net.embed(cover, secrets)
+        forward, z = m.net.inn(cover, secrets)
+        stego = m.net.written(forward, cover)
         attacked, _ = self.attacks(stego, np.random.default_rng(seed))
         revealed = m.read_attacked(attacked)
         stego_weight = m.log_stego_weight.exp()
-        loss = (stego_weight * stego_error(stego, cover, w.chroma) + w.z * F.mse_loss(z, torch.zeros_like(z))
+        # the forward pass's own stego: a luma-only model's error still counts the chroma its projection drops,
+        # so that the network learns to make none and its keyless reverse meets the stego it made
+        loss = (stego_weight * stego_error(forward, cover, w.chroma) + w.z * F.mse_loss(z, torch.zeros_like(z))
                 + w.reveal * F.l1_loss(revealed, secrets))
         stego_psnr = psnr(quantize_ste(stego).detach(), cover)
         if w.stego_psnr_target > 0:
