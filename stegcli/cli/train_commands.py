@@ -217,6 +217,11 @@ def _given(value, default):
     return default if value is None else value
 
 
+def _given_only(**options) -> dict:
+    """The options the user gave (not None): a dataclass built from them keeps its own defaults for the rest."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], growth: Optional[int],
                       refine: Optional[int], freeze_inn: bool, luma_only: bool, stego_weight: Optional[float],
                       stego_target: Optional[float], chroma_weight: Optional[float], z_weight: Optional[float],
@@ -225,11 +230,8 @@ def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], 
     from stegcli.train.recipes import train_robust_inn
     from stegcli.train.robust_inn_task import RobustINNWeights
 
-    defaults = RobustINNWeights()
-    weights = RobustINNWeights(stego=_given(stego_weight, defaults.stego),
-                               stego_psnr_target=_given(stego_target, defaults.stego_psnr_target),
-                               chroma=_given(chroma_weight, defaults.chroma), z=_given(z_weight, defaults.z),
-                               reveal=_given(reveal_weight, defaults.reveal))
+    weights = RobustINNWeights(**_given_only(stego=stego_weight, stego_psnr_target=stego_target, chroma=chroma_weight,
+                                             z=z_weight, reveal=reveal_weight))
     if freeze_inn and not refine:
         raise UsageError("--freeze-inn leaves nothing to train without --refine WIDTH")
     if freeze_inn and common["init"] is None and not common["resume"]:
@@ -248,12 +250,8 @@ def _train_robust_unet(secrets: int, lr: Optional[float], levels: Optional[int],
     from stegcli.train.recipes import train_robust
     from stegcli.train.robust_task import RobustWeights
 
-    defaults = RobustWeights()
-    weights = RobustWeights(stego=_given(stego_weight, defaults.stego),
-                            stego_psnr_target=_given(stego_target, defaults.stego_psnr_target),
-                            reveal=_given(reveal_weight, defaults.reveal),
-                            adversarial=_given(adversarial_weight, defaults.adversarial),
-                            warmup_steps=_given(warmup, defaults.warmup_steps))
+    weights = RobustWeights(**_given_only(stego=stego_weight, stego_psnr_target=stego_target, reveal=reveal_weight,
+                                          adversarial=adversarial_weight, warmup_steps=warmup))
     if freeze_embedder and common["init"] is None and not common["resume"]:
         raise UsageError("--freeze-embedder needs --init FILE: a trained model whose hiding code stays fixed")
     _run_training(train_robust, secrets, f"robust-{secrets}", blocks=_given(levels, 4), growth=_given(width, 16),

@@ -193,14 +193,11 @@ def export(trainer: Trainer, out: Path, metrics: dict | None = None, notes: dict
     recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s),
               **(notes or {})}
     model = task.model
-    if isinstance(task, RobustINNTask):
+    if isinstance(task, (RobustTask, RobustINNTask)):  # the network users get, without the training extras
         model = task.net
         name, kind = f"robust-{model.config.secrets}", "robust"
-        config = {"robust_inn": model.config.to_dict(), "secrets": model.config.secrets}
-    elif isinstance(task, RobustTask):
-        model = task.net
-        name, kind = f"robust-{model.config.secrets}", "robust"
-        config: dict = {"robust": model.config.to_dict(), "secrets": model.config.secrets}
+        key = "robust_inn" if isinstance(model, RobustINN) else "robust"
+        config: dict = {key: model.config.to_dict(), "secrets": model.config.secrets}
     elif isinstance(model, MosaicINN):
         name, kind = f"mosaic-{model.config.secrets}", "mosaic"
         config = {"mosaic": model.config.to_dict(), "secrets": model.config.secrets}
