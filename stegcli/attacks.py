@@ -44,7 +44,9 @@ def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Bicubic resampling (antialiased when shrinking, as Pillow does)."""
+    """Bicubic resampling (antialiased when shrinking, as Pillow does); an image already that size is returned as is."""
+    if image.shape[:2] == (height, width):
+        return image
     return np.asarray(Image.fromarray(image, "RGB").resize((width, height), Image.BICUBIC))
 
 

@@ -129,10 +129,6 @@ def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[n
     return {**_header(codec.name, covers), **{key: Summary.of(vals).__dict__ for key, vals in values.items()}}
 
 
-def _resized_back(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    return image if image.shape[:2] == (height, width) else attacks.resize(image, height, width)
-
-
 # name -> attack of ``steg eval --attacks``; the receiver gets the image back at the stego's size
 EVAL_ATTACKS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
     "none": lambda im, seed: im,
@@ -141,9 +137,9 @@ EVAL_ATTACKS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
     "jpeg50": lambda im, seed: attacks.jpeg(im, 50),
     "noise0.03": lambda im, seed: attacks.gaussian_noise(im, 0.03, seed),
     "blur1.0": lambda im, seed: attacks.gaussian_blur(im, 1.0),
-    "scale0.5": lambda im, seed: _resized_back(attacks.rescale(im, 0.5), *im.shape[:2]),
-    "scale1.5": lambda im, seed: _resized_back(attacks.rescale(im, 1.5), *im.shape[:2]),
-    "crop0.9": lambda im, seed: _resized_back(attacks.center_crop(im, 0.9), *im.shape[:2]),
+    "scale0.5": lambda im, seed: attacks.resize(attacks.rescale(im, 0.5), *im.shape[:2]),
+    "scale1.5": lambda im, seed: attacks.resize(attacks.rescale(im, 1.5), *im.shape[:2]),
+    "crop0.9": lambda im, seed: attacks.resize(attacks.center_crop(im, 0.9), *im.shape[:2]),
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from stegcli.attacks import resize
 from stegcli.engine import check_min_side
 from stegcli.errors import UsageError
 from stegcli.images import fit_to
@@ -67,10 +68,18 @@ class RobustCodec:
         return from_tensor(stego)
 
     @torch.no_grad()
-    def reveal(self, stego: np.ndarray, count: int | None = None) -> list[np.ndarray]:
-        """The hidden images, at the size of the image given (resize an attacked image back first if you can)."""
+    def reveal(self, stego: np.ndarray, count: int | None = None, size: tuple[int, int] | None = None,
+               ) -> list[np.ndarray]:
+        """The hidden images, at the size of the image given, or at ``size``.
+
+        ``size`` is the stego's (height, width) as it was made: an image rescaled (or cropped and
+        rescaled) on the way is resized back to it first (bicubic, as ``steg eval`` does), since
+        the code is read pixel by pixel and training only saw images brought back to their size.
+        """
         count = self.secrets if count is None else count
         self.check_count(count, f"{count} image(s)")
+        if size is not None:
+            stego = resize(stego, *size)
         check_min_side(stego, "stego")
         (secrets,) = run_tiled(lambda x: (self.model.reveal(x)[0],), [to_tensor(stego, self.device)], (1,), (1,),
                                self.tile, self.halo)

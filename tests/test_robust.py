@@ -24,6 +24,7 @@ from helpers import (
 from PIL import Image
 from safetensors.torch import load_file
 
+from stegcli.attacks import resize
 from stegcli.errors import UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
 from stegcli.metrics import flat_guess, psnr
@@ -214,6 +215,29 @@ def test_model_flag_alone_selects_robust_mode(tiny_weights, tmp_path):
     assert run_steg(["hide", "-m", "robust-1", cover, secret, "-o", str(tmp_path / "s.jpg")]).code == 0
     result = run_steg(["reveal", "-m", "robust-1", str(tmp_path / "s.jpg"), "-k", str(tmp_path / "k.npy"), "-o", str(tmp_path / "r.png")])
     assert result.code != 0 and "no key" in result.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-n", "1", "--size", "64x48"], "--size is for robust stegos"),
+    (["--robust", "--size", "64"], "expected WIDTHxHEIGHT"),
+    (["--robust", "--size", "8x48"], "at least 16 pixels"),
+    (["--robust", "--size", "20000x20000"], "at most"),
+])
+def test_cli_reveal_size_mistakes_fail_cleanly(tiny_weights, tmp_path, args, message):
+    stego = write_png(tmp_path / "s.png", smooth_image(48, 64, 1))
+    result = run_steg(["reveal", stego, *args, "-o", str(tmp_path / "r.png")])
+    assert result.code == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r.png").exists()
+
+
+def test_robust_reveal_at_a_size_reads_the_image_resized_back(tiny_weights):
+    codec = RobustCodec.from_name("robust-3", "cpu")
+    received = smooth_image(24, 40, 4)  # a 48x80 stego that was halved on the way
+    resized = codec.reveal(received, size=(48, 80))
+    assert [r.shape for r in resized] == [(48, 80, 3)] * 3
+    assert all(np.array_equal(a, b) for a, b in zip(resized, codec.reveal(resize(received, 48, 80)), strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(received, size=(24, 40)), codec.reveal(received),
+                                                    strict=True))
 
 
 def test_evaluate_attacks_measures_what_each_attack_does():

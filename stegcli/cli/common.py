@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import numpy as np
 import typer
+from PIL import Image
 from rich.console import Console
 
+from stegcli.engine import MIN_SIDE
 from stegcli.errors import UsageError
 from stegcli.imageio import (
     STDIO,
@@ -35,6 +38,18 @@ Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output 
 Device = Annotated[str, typer.Option("--device", help="auto, cpu or cuda (auto picks CUDA when available).")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 BitsModel = Annotated[str, typer.Option("--model", "-m", help="bits-1, bits-2 or bits-3.")]
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT``, as image tools write sizes -> (height, width), each side at least MIN_SIDE."""
+    match = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
+    if match is None:
+        raise UsageError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1024x768")
+    width, height = int(match[1]), int(match[2])
+    if min(width, height) < MIN_SIDE or width * height > Image.MAX_IMAGE_PIXELS:
+        raise UsageError(f"--size {text}: each side at least {MIN_SIDE} pixels, "
+                         f"the whole at most {Image.MAX_IMAGE_PIXELS} pixels")
+    return height, width
 
 
 class StderrHandler(logging.Handler):

@@ -18,6 +18,7 @@ from stegcli.cli.common import (
     encode_image,
     lossless_format,
     notice,
+    parse_size,
     read_stego_and_key,
     refuse_binary_to_terminal,
     setup,
@@ -117,6 +118,7 @@ def reveal_command(
     key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
     robust: Robust = False,
+    size: Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first.")] = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
@@ -128,6 +130,9 @@ def reveal_command(
     is_robust = _is_robust(robust, model)
     if is_robust and key is not None:
         raise UsageError("robust models have no key; reveal --robust works from the stego alone")
+    if size is not None and not is_robust:
+        raise UsageError("--size is for robust stegos (--robust); the other models need the stego's exact pixels")
+    original_size = parse_size(size) if size is not None else None
     image, stego_key = read_stego_and_key(stego, key)
     if is_robust:
         from stegcli.robust import RobustCodec, robust_model_for
@@ -150,7 +155,9 @@ def reveal_command(
         for target in targets:
             check_output(target, [stego] + ([key] if key else []), force)
             lossless_format(target)
-    revealed = codec.reveal(image, count) if is_robust else codec.reveal(image, stego_key, count)
+    if original_size is not None and image.shape[:2] != original_size:
+        notice(f"resizing the {image.shape[1]}x{image.shape[0]} image to {original_size[1]}x{original_size[0]} before revealing")
+    revealed = codec.reveal(image, count, original_size) if is_robust else codec.reveal(image, stego_key, count)
     for target, picture in zip(targets, revealed, strict=True):
         write_output(target, encode_image(picture, target or STDIO))
     how = "" if is_robust else (" using the key" if key else " (keyless)")
