@@ -655,3 +655,45 @@ def test_the_jpeg_probe_lets_one_part_of_the_jpeg_through_at_a_time():
         assert np.abs(planes[..., replaced] - compressed[..., replaced]).max() <= 2
     for name in ("sim_cubic", "sim_noise", "sim_mix"):  # the training's stand-ins: near the real JPEG, not the image
         assert psnr(parts[name], parts["jpeg"]) > 30 and not np.array_equal(parts[name], image)
+
+
+def test_the_hide_time_search_lowers_the_reveal_error_after_jpeg_within_the_stego_budget():
+    from stegcli.train.jpeg_sim import round_cubic, simulate_jpeg
+
+    module = load_benchmark("robust_hide_search")
+    model = tiny_robust_inn(1, scale=0.05).requires_grad_(False)
+    cover, secret = (torch.from_numpy(smooth_image(32, 32, s)).permute(2, 0, 1)[None].float() / 255 for s in (1, 2))
+    start, found = module.searched_stego(model, cover, secret, [75], steps=30, lr=0.01, clean_weight=1.0)
+    assert torch.equal(start, model.hide(cover, secret).clamp(0, 1)) and not torch.equal(found, start)
+
+    def after_jpeg(stego):
+        return F.mse_loss(model.reveal(simulate_jpeg(stego, torch.tensor([75]), round_cubic))[0], secret)
+
+    assert after_jpeg(found) < after_jpeg(start)
+    budget = F.mse_loss(start, cover)
+    assert F.mse_loss(found, cover) < 1.1 * budget  # the penalty keeps it near the model's own distortion
+
+
+def test_the_jpeg_probe_breaks_the_reveal_error_into_planes_and_scales():
+    module = load_benchmark("robust_jpeg_probe")
+    secrets = torch.rand(2, 6, 32, 32)  # two secrets per image
+    luma_shift = secrets + 0.1  # the same change of R, G and B: luma only
+    profile = module.error_profile(luma_shift, secrets)
+    assert profile["mse_Y"] == pytest.approx(25.5**2, rel=1e-4) and max(profile["mse_Cb"], profile["mse_Cr"]) < 1e-6
+    assert all(profile[f"psnr_blur{s:g}"] == pytest.approx(20, abs=0.01) for s in module.BLUR_SIGMAS)  # coarse: blur keeps it
+    noisy = module.error_profile((secrets + 0.1 * torch.randn_like(secrets)), secrets)
+    assert noisy["psnr_blur1"] > 20 + 6 and noisy["psnr_blur4"] > noisy["psnr_blur1"]  # fine: blur removes it
+
+
+def test_the_jpeg_probe_projects_the_stegos_change_as_a_luma_only_code_would_write_it():
+    module = load_benchmark("robust_jpeg_probe")
+    cover = smooth_image(32, 48, 1)
+    stego = np.clip(cover.astype(int) + np.random.default_rng(0).integers(-6, 7, cover.shape), 0, 255).astype(np.uint8)
+    parts = module.projected(stego, cover)
+    assert set(parts) == {"luma_change_only", *(f"chroma_blur{s:g}" for s in module.BLUR_SIGMAS)}
+    own, luma_only = module.ycbcr(cover).astype(int), module.ycbcr(parts["luma_change_only"]).astype(int)
+    assert np.abs(luma_only[..., 1:] - own[..., 1:]).max() <= 2  # the cover's chroma, up to rounding
+    assert np.abs(luma_only[..., 0] - module.ycbcr(stego)[..., 0].astype(int)).max() <= 2  # the stego's luma
+    chroma_left = [np.abs(module.ycbcr(parts[f"chroma_blur{s:g}"]).astype(int)[..., 1:] - own[..., 1:]).mean()
+                   for s in module.BLUR_SIGMAS]
+    assert chroma_left[0] > chroma_left[-1]  # a wider blur leaves less of the change's chroma
