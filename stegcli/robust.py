@@ -19,12 +19,14 @@ from stegcli.attacks import resize
 from stegcli.engine import check_min_side
 from stegcli.errors import UsageError
 from stegcli.images import fit_to
+from stegcli.metrics import psnr
 from stegcli.nn import RobustINN, RobustNet
 from stegcli.tensors import from_tensor, round_up, to_tensor
 from stegcli.tiling import run_tiled
 from stegcli.zoo import get_spec, load_model
 
 MAX_ROBUST_SECRETS = 3
+PHASES = ((0, 0), (1, 0), (0, 1), (1, 1))  # (rows, columns) dropped before reading
 TILE = 1024
 
 
@@ -69,21 +71,57 @@ class RobustCodec:
 
     @torch.no_grad()
     def reveal(self, stego: np.ndarray, count: int | None = None, size: tuple[int, int] | None = None,
-               ) -> list[np.ndarray]:
+               phase: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
         """The hidden images, at the size of the image given, or at ``size``.
 
         ``size`` is the stego's (height, width) as it was made: an image rescaled (or cropped and
         rescaled) on the way is resized back to it first (bicubic, as ``steg eval`` does), since
         the code is read pixel by pixel and training only saw images brought back to their size.
+        ``phase`` drops that many first rows and columns (0 or 1 each) before reading: the code
+        comes in 2-pixel steps, so a stego cropped at an odd offset is read out of step without
+        it (:meth:`guess_phase` finds it).
         """
         count = self.secrets if count is None else count
         self.check_count(count, f"{count} image(s)")
+        secrets, _ = self._read(self._received(stego, size, phase))
+        return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
+
+    def phase_scores(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
+        """For each phase, how close (PSNR, dB) the cover the model reads back is to the image read:
+        in step, the reverse splits the image into a cover and a code; out of step, its cover keeps
+        part of the code. ``benchmarks/robust_crop_phase.py`` measures how often the best is right."""
+        scores = {}
+        for phase in PHASES:
+            image = self._received(stego, size, phase)
+            scores[phase] = psnr(from_tensor(self._read(image)[1]), image)
+        return scores
+
+    def guess_phase(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> tuple[tuple[int, int], float]:
+        """The phase of best :meth:`phase_scores`, and by how many dB it beats the next one."""
+        scores = self.phase_scores(stego, size)
+        best, second = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
+        return best, scores[best] - scores[second]
+
+    @staticmethod
+    def _received(stego: np.ndarray, size: tuple[int, int] | None, phase: tuple[int, int]) -> np.ndarray:
+        """The image as it is read: resized back to ``size``, then ``phase`` rows and columns dropped."""
+        if phase not in PHASES:
+            raise UsageError(f"phase {phase}: rows and columns to drop must be 0 or 1")
         if size is not None:
             stego = resize(stego, *size)
+        stego = stego[phase[0]:, phase[1]:]
         check_min_side(stego, "stego")
-        (secrets,) = run_tiled(lambda x: (self.model.reveal(x)[0],), [to_tensor(stego, self.device)], (1,), (1,),
-                               self.tile, self.halo)
-        return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
+        return stego
+
+    @torch.no_grad()
+    def _read(self, image: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """(secrets, cover) that the model reads from ``image``, in tiles."""
+        def secrets_and_cover(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            out = self.model.reveal(x)  # the U-Net pipeline also gives its residual between them
+            return out[0], out[-1]
+
+        secrets, cover = run_tiled(secrets_and_cover, [to_tensor(image, self.device)], (1,), (1, 1), self.tile, self.halo)
+        return secrets, cover
 
 
 DEFAULT_JPEG_QUALITY = 90

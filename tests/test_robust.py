@@ -219,11 +219,14 @@ def test_model_flag_alone_selects_robust_mode(tiny_weights, tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["-n", "1", "--size", "64x48"], "--size is for robust stegos"),
+    (["-n", "1", "--phase", "auto"], "--phase is for robust stegos"),
+    (["--robust", "--phase", "2,0"], "expected auto, or R,C"),
+    (["--robust", "--phase", "1"], "expected auto, or R,C"),
     (["--robust", "--size", "64"], "expected WIDTHxHEIGHT"),
     (["--robust", "--size", "8x48"], "at least 16 pixels"),
     (["--robust", "--size", "20000x20000"], "at most"),
 ])
-def test_cli_reveal_size_mistakes_fail_cleanly(tiny_weights, tmp_path, args, message):
+def test_cli_reveal_size_and_phase_mistakes_fail_cleanly(tiny_weights, tmp_path, args, message):
     stego = write_png(tmp_path / "s.png", smooth_image(48, 64, 1))
     result = run_steg(["reveal", stego, *args, "-o", str(tmp_path / "r.png")])
     assert result.code == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -238,6 +241,20 @@ def test_robust_reveal_at_a_size_reads_the_image_resized_back(tiny_weights):
     assert all(np.array_equal(a, b) for a, b in zip(resized, codec.reveal(resize(received, 48, 80)), strict=True))
     assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(received, size=(24, 40)), codec.reveal(received),
                                                     strict=True))
+
+
+def test_robust_reveal_in_a_phase_reads_the_image_without_its_first_rows_and_columns(tiny_weights):
+    codec = RobustCodec.from_name("robust-3", "cpu")
+    image = smooth_image(40, 48, 5)
+    for phase in ((1, 0), (0, 1), (1, 1)):
+        shifted = codec.reveal(image, phase=phase)
+        assert all(np.array_equal(a, b) for a, b in zip(shifted, codec.reveal(image[phase[0]:, phase[1]:]), strict=True))
+    scores = codec.phase_scores(image)
+    assert set(scores) == {(0, 0), (1, 0), (0, 1), (1, 1)}
+    best, margin = codec.guess_phase(image)
+    assert scores[best] == max(scores.values()) and margin >= 0
+    with pytest.raises(UsageError, match="0 or 1"):
+        codec.reveal(image, phase=(2, 0))
 
 
 def test_evaluate_attacks_measures_what_each_attack_does():

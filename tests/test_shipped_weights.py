@@ -112,3 +112,23 @@ def test_shipped_robust_reveal_of_a_rescaled_stego_at_its_size(tmp_path):
     print(f"robust-1 after halving: {back_db:.2f} dB at its size, {naive_db:.2f} dB read at half size "
           f"(flat guess {guess_db:.2f} dB)")
     assert back_db > max(naive_db + 3, guess_db + 1.5)
+
+
+def test_shipped_robust_reveal_of_a_pure_crop_needs_the_codes_even_phase(tmp_path):
+    """The code is read in 2-pixel steps: a crop at an odd offset reveals only once a row and a column
+    go, and --phase auto finds them."""
+    from helpers import run_steg
+    from PIL import Image
+
+    codec = RobustCodec.from_name("robust-1", "cpu")
+    cover, (secret,) = sample_images(1)
+    crop = codec.hide(cover, [secret])[5:85, 7:119]  # odd offsets, no resize
+    (as_is,), (in_phase,) = codec.reveal(crop), codec.reveal(crop, phase=(1, 1))
+    as_is_db, in_phase_db = psnr(as_is, secret[5:85, 7:119]), psnr(in_phase, secret[6:85, 8:119])
+    print(f"robust-1, crop at offsets (5, 7): {as_is_db:.2f} dB read as is, {in_phase_db:.2f} dB in phase")
+    assert in_phase_db > as_is_db + 5
+    assert codec.guess_phase(crop)[0] == (1, 1)
+    Image.fromarray(crop).save(tmp_path / "crop.png")
+    result = run_steg(["reveal", "--robust", str(tmp_path / "crop.png"), "--phase", "auto", "-o", str(tmp_path / "r.png")])
+    assert result.code == 0 and "reading in phase 1,1" in result.stderr, result.stderr
+    assert np.array_equal(read_image(str(tmp_path / "r.png")), in_phase)

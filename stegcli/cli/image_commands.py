@@ -42,6 +42,16 @@ def numbered_outputs(output: str, count: int) -> list[str]:
 Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N), trained against JPEG, noise, blur, rescaling and cropping; no key.")]
 
 
+def parse_phase(text: str) -> tuple[int, int] | str:
+    """``--phase``: ``auto``, or ``R,C`` with the rows and columns (0 or 1) to drop."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 2 or any(part not in ("0", "1") for part in parts):
+        raise UsageError(f"--phase {text!r}: expected auto, or R,C with 0 or 1 each (e.g. 1,0)")
+    return int(parts[0]), int(parts[1])
+
+
 def _is_robust(robust: bool, model: Optional[str]) -> bool:
     """--robust, or a --model that is a robust one; --robust with another family is refused."""
     from stegcli.zoo import get_spec
@@ -119,6 +129,7 @@ def reveal_command(
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
     robust: Robust = False,
     size: Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first.")] = None,
+    phase: Annotated[Optional[str], typer.Option("--phase", metavar="auto|R,C", help="Robust: drop R and C (0 or 1) first rows and columns before reading, for a stego cropped at an odd offset; auto guesses them.")] = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
@@ -130,9 +141,11 @@ def reveal_command(
     is_robust = _is_robust(robust, model)
     if is_robust and key is not None:
         raise UsageError("robust models have no key; reveal --robust works from the stego alone")
-    if size is not None and not is_robust:
-        raise UsageError("--size is for robust stegos (--robust); the other models need the stego's exact pixels")
+    for given, flag in ((size, "--size"), (phase, "--phase")):
+        if given is not None and not is_robust:
+            raise UsageError(f"{flag} is for robust stegos (--robust); the other models need the stego's exact pixels")
     original_size = parse_size(size) if size is not None else None
+    read_phase = parse_phase(phase) if phase is not None else (0, 0)
     image, stego_key = read_stego_and_key(stego, key)
     if is_robust:
         from stegcli.robust import RobustCodec, robust_model_for
@@ -157,7 +170,11 @@ def reveal_command(
             lossless_format(target)
     if original_size is not None and image.shape[:2] != original_size:
         notice(f"resizing the {image.shape[1]}x{image.shape[0]} image to {original_size[1]}x{original_size[0]} before revealing")
-    revealed = codec.reveal(image, count, original_size) if is_robust else codec.reveal(image, stego_key, count)
+    if read_phase == "auto":
+        read_phase, margin = codec.guess_phase(image, original_size)
+        notice(f"reading in phase {read_phase[0]},{read_phase[1]} (its cover fits the image {margin:.2f} dB better than the next)")
+    revealed = (codec.reveal(image, count, original_size, read_phase) if is_robust
+                else codec.reveal(image, stego_key, count))
     for target, picture in zip(targets, revealed, strict=True):
         write_output(target, encode_image(picture, target or STDIO))
     how = "" if is_robust else (" using the key" if key else " (keyless)")
