@@ -90,9 +90,11 @@ class RobustCodec:
         """For each phase, how close (PSNR, dB) the cover the model reads back is to the image read:
         in step, the reverse splits the image into a cover and a code; out of step, its cover keeps
         part of the code. ``benchmarks/robust_crop_phase.py`` measures how often the best is right."""
+        if size is not None:
+            stego = resize(stego, *size)  # once, not once a phase
         scores = {}
         for phase in PHASES:
-            image = self._received(stego, size, phase)
+            image = self._received(stego, None, phase)
             scores[phase] = psnr(from_tensor(self._read(image)[1]), image)
         return scores
 
