@@ -10,6 +10,7 @@ than the networks see, so memory follows the tile, not the image.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,8 @@ from stegcli.zoo import get_spec, load_model
 MAX_ROBUST_SECRETS = 3
 PHASES = ((0, 0), (1, 0), (0, 1), (1, 1))  # (rows, columns) dropped before reading
 TILE = 1024
+
+log = logging.getLogger("stegcli")
 
 
 def robust_model_for(count: int) -> str:
@@ -71,7 +74,7 @@ class RobustCodec:
 
     @torch.no_grad()
     def reveal(self, stego: np.ndarray, count: int | None = None, size: tuple[int, int] | None = None,
-               phase: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
+               phase: tuple[int, int] | str = (0, 0)) -> list[np.ndarray]:
         """The hidden images, at the size of the image given, or at ``size``.
 
         ``size`` is the stego's (height, width) as it was made: an image rescaled (or cropped and
@@ -79,38 +82,53 @@ class RobustCodec:
         the code is read pixel by pixel and training only saw images brought back to their size.
         ``phase`` drops that many first rows and columns (0 or 1 each) before reading: the code
         comes in 2-pixel steps, so a stego cropped at an odd offset is read out of step without
-        it (:meth:`guess_phase` finds it).
+        it. ``"auto"`` reads all four phases and keeps the one :meth:`phase_scores` rates best.
         """
         count = self.secrets if count is None else count
         self.check_count(count, f"{count} image(s)")
-        secrets, _ = self._read(self._received(stego, size, phase))
+        stego = self._resized(stego, size)
+        if phase == "auto":
+            reads = self._phase_reads(stego)
+            phase, margin = _best_phase({p: score for p, (_, score) in reads.items()})
+            log.info("reading in phase %d,%d (its cover fits the image %.2f dB better than the next)", *phase, margin)
+            secrets = reads[phase][0]
+        else:
+            secrets, _ = self._read(self._shifted(stego, phase))
         return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
 
     def phase_scores(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
         """For each phase, how close (PSNR, dB) the cover the model reads back is to the image read:
         in step, the reverse splits the image into a cover and a code; out of step, its cover keeps
         part of the code. ``benchmarks/robust_crop_phase.py`` measures how often the best is right."""
-        if size is not None:
-            stego = resize(stego, *size)  # once, not once a phase
-        scores = {}
-        for phase in PHASES:
-            image = self._received(stego, None, phase)
-            scores[phase] = psnr(from_tensor(self._read(image)[1]), image)
-        return scores
+        return {phase: score for phase, (_, score) in self._phase_reads(self._resized(stego, size)).items()}
 
     def guess_phase(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> tuple[tuple[int, int], float]:
         """The phase of best :meth:`phase_scores`, and by how many dB it beats the next one."""
-        scores = self.phase_scores(stego, size)
-        best, second = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
-        return best, scores[best] - scores[second]
+        return _best_phase(self.phase_scores(stego, size))
+
+    @torch.no_grad()
+    def _phase_reads(self, stego: np.ndarray) -> dict[tuple[int, int], tuple[torch.Tensor, float]]:
+        """Per phase: (secrets read, PSNR of the cover read against the image read)."""
+        reads = {}
+        for phase in PHASES:
+            image = self._shifted(stego, phase)
+            secrets, cover = self._read(image)
+            reads[phase] = secrets, psnr(from_tensor(cover), image)
+        return reads
 
     @staticmethod
-    def _received(stego: np.ndarray, size: tuple[int, int] | None, phase: tuple[int, int]) -> np.ndarray:
-        """The image as it is read: resized back to ``size``, then ``phase`` rows and columns dropped."""
+    def _resized(stego: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+        """The image resized back to ``size``, with a notice when that changes it."""
+        if size is not None and stego.shape[:2] != tuple(size):
+            log.info("resizing the %dx%d image to %dx%d before revealing", stego.shape[1], stego.shape[0], size[1], size[0])
+            stego = resize(stego, *size)
+        return stego
+
+    @staticmethod
+    def _shifted(stego: np.ndarray, phase: tuple[int, int]) -> np.ndarray:
+        """The image without its first ``phase`` rows and columns, as it is read."""
         if phase not in PHASES:
             raise UsageError(f"phase {phase}: rows and columns to drop must be 0 or 1")
-        if size is not None:
-            stego = resize(stego, *size)
         stego = stego[phase[0]:, phase[1]:]
         check_min_side(stego, "stego")
         return stego
@@ -124,6 +142,12 @@ class RobustCodec:
 
         secrets, cover = run_tiled(secrets_and_cover, [to_tensor(image, self.device)], (1,), (1, 1), self.tile, self.halo)
         return secrets, cover
+
+
+def _best_phase(scores: dict[tuple[int, int], float]) -> tuple[tuple[int, int], float]:
+    """The phase of best score, and by how much it beats the next one."""
+    best, second = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
+    return best, scores[best] - scores[second]
 
 
 DEFAULT_JPEG_QUALITY = 90

@@ -253,6 +253,8 @@ def test_robust_reveal_in_a_phase_reads_the_image_without_its_first_rows_and_col
     assert set(scores) == {(0, 0), (1, 0), (0, 1), (1, 1)}
     best, margin = codec.guess_phase(image)
     assert scores[best] == max(scores.values()) and margin >= 0
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, phase="auto"), codec.reveal(image, phase=best),
+                                                    strict=True))
     with pytest.raises(UsageError, match="0 or 1"):
         codec.reveal(image, phase=(2, 0))
 

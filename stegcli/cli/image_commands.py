@@ -168,11 +168,6 @@ def reveal_command(
         for target in targets:
             check_output(target, [stego] + ([key] if key else []), force)
             lossless_format(target)
-    if original_size is not None and image.shape[:2] != original_size:
-        notice(f"resizing the {image.shape[1]}x{image.shape[0]} image to {original_size[1]}x{original_size[0]} before revealing")
-    if read_phase == "auto":
-        read_phase, margin = codec.guess_phase(image, original_size)
-        notice(f"reading in phase {read_phase[0]},{read_phase[1]} (its cover fits the image {margin:.2f} dB better than the next)")
     revealed = (codec.reveal(image, count, original_size, read_phase) if is_robust
                 else codec.reveal(image, stego_key, count))
     for target, picture in zip(targets, revealed, strict=True):
