@@ -63,15 +63,14 @@ def searched_stego(model: RobustINN, cover: torch.Tensor, secrets: torch.Tensor,
 
 
 @torch.no_grad()
-def scores(model: RobustINN, stego: torch.Tensor, cover: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+def scores(model: RobustINN, stego: torch.Tensor, cover: np.ndarray, truths: list[np.ndarray]) -> dict[str, float]:
     """Stego PSNR and revealed PSNR (mean over secrets) after a PNG save and after real JPEGs."""
     image = from_tensor(stego)
     received = {"png": image, **{f"jpeg{q}": jpeg(image, q) for q in REPORTED_QUALITIES}}
     row = {"stego": psnr(image, cover)}
     for name, attacked in received.items():
-        revealed = from_tensor(model.reveal(to_tensor(attacked))[0])
-        row[name] = float(np.mean([psnr(revealed[..., 3 * i : 3 * i + 3], truth[..., 3 * i : 3 * i + 3])
-                                   for i in range(truth.shape[-1] // 3)]))
+        revealed = model.reveal(to_tensor(attacked))[0].split(3, dim=1)
+        row[name] = float(np.mean([psnr(from_tensor(r), t) for r, t in zip(revealed, truths, strict=True)]))
     return row
 
 
@@ -100,9 +99,9 @@ def main() -> None:
     for cover, secret in zip(covers, secrets):
         cover, secret = cover[None], secret[None]
         start, found = searched_stego(model, cover, secret, qualities, args.steps, args.lr, args.clean_weight)
-        cover_u8, truth = from_tensor(cover), np.concatenate([from_tensor(s[None]) for s in secret[0].split(3)], -1)
-        rows["model"].append(scores(model, start, cover_u8, truth))
-        rows["searched"].append(scores(model, found, cover_u8, truth))
+        cover_u8, truths = from_tensor(cover), [from_tensor(s) for s in secret.split(3, dim=1)]
+        rows["model"].append(scores(model, start, cover_u8, truths))
+        rows["searched"].append(scores(model, found, cover_u8, truths))
     report = {name: {k: round(float(np.mean([r[k] for r in values])), 2) for k in values[0]}
               for name, values in rows.items()}
     report["seconds_per_pair"] = round((time.time() - started) / len(secrets), 1)
