@@ -117,13 +117,15 @@ def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.05, fold: int = 1,
     return model.eval()
 
 
-def tiny_robust_inn(secrets: int, seed: int = 0, scale: float = 0.02, refine: int = 0, luma_only: bool = False):
+def tiny_robust_inn(secrets: int, seed: int = 0, scale: float = 0.02, refine: int = 0, luma_only: bool = False,
+                    chroma_blur: float = 0.0):
     """A small random invertible robust network (two coupling blocks), with a random refinement U-Net
     of width ``refine`` after the reverse if asked."""
     from stegcli.nn import RobustINN, RobustINNConfig
 
     torch.manual_seed(seed)
-    model = RobustINN(RobustINNConfig(secrets, blocks=2, growth=8, refine=refine, luma_only=luma_only))
+    model = RobustINN(RobustINNConfig(secrets, blocks=2, growth=8, refine=refine, luma_only=luma_only,
+                                            chroma_blur=chroma_blur))
     randomize_outputs(model, scale)
     if model.refine is not None:
         with torch.no_grad():

@@ -68,9 +68,10 @@ def test_tiles_give_the_one_pass_result(fold, residual_blur):
     assert np.abs(tiled.reveal(stego)[0].astype(int) - whole.reveal(stego)[0]).max() <= 1
 
 
-@pytest.mark.parametrize("refine, luma_only", [(0, False), (4, False), (0, True)])
-def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes(refine, luma_only):
-    net = tiny_robust_inn(2, seed=3, refine=refine, luma_only=luma_only)
+@pytest.mark.parametrize("refine, luma_only, chroma_blur", [(0, False, 0.0), (4, False, 0.0), (0, True, 0.0),
+                                                             (0, False, 2.0)])
+def test_invertible_robust_codec_tiles_like_one_pass_at_odd_sizes(refine, luma_only, chroma_blur):
+    net = tiny_robust_inn(2, seed=3, refine=refine, luma_only=luma_only, chroma_blur=chroma_blur)
     cover, secrets = smooth_image(101, 77, 4), [smooth_image(101, 77, 5), smooth_image(101, 77, 6)]
     whole, tiled = RobustCodec(net, "robust-2"), RobustCodec(net, "robust-2", tile=64)
     assert tiled.halo >= net.config.inn.receptive_radius + (48 if refine else 0)
@@ -119,6 +120,25 @@ def test_a_luma_only_model_changes_the_cover_in_luma_only_and_trains_through_it(
     embedded, z = luma.embed(cover, secret)
     embedded.sum().backward()  # the projection is part of the graph the training differentiates
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in luma.inn.parameters())
+
+
+def test_a_chroma_blur_model_writes_the_luma_change_and_a_blurred_chroma_change():
+    from stegcli.nn.filters import blur
+    from stegcli.train.jpeg_sim import rgb_to_ycbcr
+
+    plain, blurred = tiny_robust_inn(1, seed=6), tiny_robust_inn(1, seed=6, chroma_blur=2.0)
+    assert blurred.config.reveal_radius == plain.config.reveal_radius + 6  # the blur's reach, for tiling
+    cover, secret = torch.rand(1, 3, 34, 30), torch.rand(1, 3, 34, 30)
+    change = rgb_to_ycbcr(blurred.hide(cover, secret)) - rgb_to_ycbcr(cover)
+    plain_change = rgb_to_ycbcr(plain.hide(cover, secret)) - rgb_to_ycbcr(cover)
+    assert torch.allclose(change[:, 0], plain_change[:, 0], atol=1e-3)  # the luma as the network made it
+    assert torch.allclose(change[:, 1:], blur(plain_change[:, 1:], 2.0), atol=1e-3)
+    assert change[:, 1:].abs().max() > 1e-3  # chroma is kept, only smoother
+    blurred.train()
+    blurred.embed(cover, secret)[0].sum().backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in blurred.inn.parameters())
+    with pytest.raises(ValueError, match="luma_only"):
+        RobustINNConfig(1, luma_only=True, chroma_blur=1.0)
 
 
 def test_a_luma_only_models_stego_error_counts_the_chroma_its_projection_drops(photo_dir):
@@ -384,8 +404,12 @@ def test_cli_train_robust_trains_the_invertible_model_that_ships(cli_photo_dir, 
     other = run_steg([*base, "--steps", "3", "--run", str(tmp_path / "run"), "--resume"])  # forgot --luma-only
     assert other.code != 0 and "another architecture (luma_only=True)" in other.stderr
     assert len(other.stderr.strip().splitlines()) == 1
-    deeper = run_steg([*base, "--blocks", "3", "--steps", "1", "--run", str(tmp_path / "deeper"), "--init", str(out)])
+    blurred = tmp_path / "blurred.safetensors"
+    deeper = run_steg([*base, "--blocks", "3", "--steps", "1", "--run", str(tmp_path / "deeper"), "--init", str(out),
+                       "--chroma-blur", "1.5", "--export", str(blurred)])
     assert deeper.code == 0 and "1 identity blocks after its own" in deeper.stderr
+    model, meta = load_weights_file(blurred, expected_name="robust-1")
+    assert model.config.chroma_blur == meta["config"]["robust_inn"]["chroma_blur"] == 1.5 and not model.config.luma_only
 
 
 def test_the_curriculum_script_trains_its_stages_with_steg_train_robust(cli_photo_dir, tmp_path):
@@ -412,6 +436,8 @@ def test_the_curriculum_script_trains_its_stages_with_steg_train_robust(cli_phot
     (["--arch", "mlp"], "--arch must be one of inn, unet"),
     (["--freeze-inn"], "nothing to train without --refine"),
     (["--freeze-inn", "--refine", "4"], "--freeze-inn needs --init"),
+    (["--arch", "unet", "--chroma-blur", "1"], "--chroma-blur is an option of --arch inn"),
+    (["--luma-only", "--chroma-blur", "1"], "give one of them"),
 ])
 def test_cli_train_robust_refuses_options_of_the_other_architecture(cli_photo_dir, tmp_path, args, message):
     done = run_steg(["train", "robust", "--data", str(cli_photo_dir), "--steps", "1", "--run", str(tmp_path / "run"), *args])

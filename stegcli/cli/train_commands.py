@@ -163,6 +163,7 @@ def train_robust_command(
     refine: Annotated[Optional[int], typer.Option("--refine", min=0, help=f"Width of a refinement U-Net after the keyless reverse {INN}; 0: none; default 0.", show_default=False)] = None,
     freeze_inn: Annotated[bool, typer.Option("--freeze-inn", help=f"Train only the refinement; the stego and its code stay as --init made them {INN}.")] = False,
     luma_only: Annotated[bool, typer.Option("--luma-only", help=f"Change the cover in luma only: the stego keeps the cover's chroma, which JPEG quantises coarsely {INN}.")] = False,
+    chroma_blur: Annotated[Optional[float], typer.Option("--chroma-blur", min=0.0, max=8.0, metavar="SIGMA", help=f"Low-pass the chroma of the stego's change with a Gaussian of this sigma (pixels; 0: none): the code keeps only the coarse chroma that JPEG keeps {INN}; default 0.", show_default=False)] = None,
     chroma_weight: Annotated[Optional[float], typer.Option("--chroma-weight", min=0.0, help=f"Weight of the stego's chroma error against its luma error {INN}; 1: plain RGB MSE; default 1.", show_default=False)] = None,
     z_weight: Annotated[Optional[float], typer.Option("--z-weight", min=0.0, help=f"Weight of L2(z, 0), which makes the constant z of the keyless reverse right {INN}; default 1.", show_default=False)] = None,
     levels: Annotated[Optional[int], typer.Option("--levels", min=2, max=6, help=f"U-Net levels (sides are padded to 2^(levels-1)) {UNET}; default 4.", show_default=False)] = None,
@@ -189,7 +190,7 @@ def train_robust_command(
     if arch not in ARCHS:
         raise UsageError(f"--arch must be one of {', '.join(ARCHS)}")
     own = {"inn": {"--blocks": blocks, "--growth": growth, "--refine": refine, "--freeze-inn": freeze_inn or None,
-                   "--luma-only": luma_only or None,
+                   "--luma-only": luma_only or None, "--chroma-blur": chroma_blur,
                    "--chroma-weight": chroma_weight, "--z-weight": z_weight},
            "unet": {"--levels": levels, "--width": width, "--fold": fold, "--residual-blur": residual_blur,
                     "--adversarial-weight": adversarial_weight, "--warmup": warmup,
@@ -206,8 +207,8 @@ def train_robust_command(
                   export=export, threads=threads, device=device, data=data, init=init, minutes=minutes,
                   lr_warmup=lr_warmup, force=force, ranges=ranges, val_every=val_every, note=note)
     if arch == "inn":
-        _train_robust_inn(secrets, lr, blocks, growth, refine, freeze_inn, luma_only, stego_weight, stego_target,
-                          chroma_weight, z_weight, reveal_weight, common)
+        _train_robust_inn(secrets, lr, blocks, growth, refine, freeze_inn, luma_only, chroma_blur, stego_weight,
+                          stego_target, chroma_weight, z_weight, reveal_weight, common)
     else:
         _train_robust_unet(secrets, lr, levels, width, fold, residual_blur, stego_weight, stego_target, reveal_weight,
                            adversarial_weight, warmup, freeze_embedder, common)
@@ -223,15 +224,17 @@ def _given_only(**options) -> dict:
 
 
 def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], growth: Optional[int],
-                      refine: Optional[int], freeze_inn: bool, luma_only: bool, stego_weight: Optional[float],
-                      stego_target: Optional[float], chroma_weight: Optional[float], z_weight: Optional[float],
-                      reveal_weight: Optional[float], common: dict) -> None:
+                      refine: Optional[int], freeze_inn: bool, luma_only: bool, chroma_blur: Optional[float],
+                      stego_weight: Optional[float], stego_target: Optional[float], chroma_weight: Optional[float],
+                      z_weight: Optional[float], reveal_weight: Optional[float], common: dict) -> None:
     from stegcli.nn import RobustINNConfig
     from stegcli.train.recipes import train_robust_inn
     from stegcli.train.robust_inn_task import RobustINNWeights
 
     weights = RobustINNWeights(**_given_only(stego=stego_weight, stego_psnr_target=stego_target, chroma=chroma_weight,
                                              z=z_weight, reveal=reveal_weight))
+    if luma_only and chroma_blur:
+        raise UsageError("--chroma-blur low-passes the chroma that --luma-only drops: give one of them")
     if freeze_inn and not refine:
         raise UsageError("--freeze-inn leaves nothing to train without --refine WIDTH")
     if freeze_inn and common["init"] is None and not common["resume"]:
@@ -239,7 +242,7 @@ def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], 
     _run_training(train_robust_inn, secrets, f"robust-{secrets}", blocks=_given(blocks, RobustINNConfig.blocks),
                   growth=_given(growth, RobustINNConfig.growth), lr=_given(lr, 2e-4), weights=weights,
                   refine=_given(refine, RobustINNConfig.refine), freeze_inn=freeze_inn,
-                  luma_only=luma_only, **common)
+                  luma_only=luma_only, chroma_blur=_given(chroma_blur, RobustINNConfig.chroma_blur), **common)
 
 
 def _train_robust_unet(secrets: int, lr: Optional[float], levels: Optional[int], width: Optional[int],

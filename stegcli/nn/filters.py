@@ -39,3 +39,13 @@ def luma_change(change: torch.Tensor) -> torch.Tensor:
     """
     weights = torch.tensor(JFIF_LUMA, dtype=change.dtype, device=change.device).view(1, 3, 1, 1)
     return (change * weights).sum(1, keepdim=True).expand_as(change)
+
+
+def low_pass_chroma(change: torch.Tensor, sigma: float) -> torch.Tensor:
+    """An RGB change (B, 3, H, W) with its chroma (JFIF Cb, Cr) blurred at ``sigma`` pixels, its luma kept.
+
+    JPEG keeps the lowest frequencies of its subsampled chroma and quantises the rest away; the part
+    of the change without luma is blurred (the blur is linear, so it stays without luma).
+    """
+    luma = luma_change(change)
+    return luma + blur(change - luma, sigma)

@@ -14,7 +14,8 @@ starts as zero, so a model that gains one still reveals exactly as before until 
 
 With ``luma_only`` the stego's change from the cover is moved into the luma (JFIF Y) before it is
 written: its chroma is the cover's, which JPEG quantises coarsely even at quality 90
-(``benchmarks/robust_jpeg_probe.py``), so the whole code lies where JPEG keeps the most.
+(``benchmarks/robust_jpeg_probe.py``), so the whole code lies where JPEG keeps the most. ``chroma_blur`` is the middle way: the change's
+chroma is low-passed instead of dropped, so the code keeps the coarse chroma that JPEG keeps too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import torch
 from torch import nn
 
 from stegcli.nn.config import ArchConfig
-from stegcli.nn.filters import luma_change
+from stegcli.nn.filters import gaussian_radius, low_pass_chroma, luma_change
 from stegcli.nn.stego_inn import INNConfig, StegoINN
 from stegcli.nn.unet import BranchedUNet, pad_to, unet_radius, unet_stride
 
@@ -40,6 +41,11 @@ class RobustINNConfig(ArchConfig):
     clamp: float = 2.0
     refine: int = 0  # width of the refinement U-Net after the reverse; 0: none
     luma_only: bool = False  # the stego differs from the cover in luma only
+    chroma_blur: float = 0.0  # sigma (pixels) of the low-pass on the chroma of the stego's change; 0: none
+
+    def __post_init__(self) -> None:
+        if self.chroma_blur < 0 or (self.luma_only and self.chroma_blur):
+            raise ValueError("chroma_blur must be >= 0, and 0 with luma_only (which drops the chroma)")
 
     @property
     def inn(self) -> INNConfig:
@@ -56,8 +62,9 @@ class RobustINNConfig(ArchConfig):
     @property
     def reveal_radius(self) -> int:
         """How far (pixels) hiding or revealing sees: one pass of the invertible network either way,
-        then the refinement U-Net if any."""
-        return self.inn.receptive_radius + (unet_radius(REFINE_LEVELS) if self.refine else 0)
+        then the chroma low-pass (hiding) or the refinement U-Net (revealing) if any."""
+        blur = gaussian_radius(self.chroma_blur) if self.chroma_blur else 0
+        return self.inn.receptive_radius + blur + (unet_radius(REFINE_LEVELS) if self.refine else 0)
 
 
 class RobustINN(nn.Module):
@@ -73,8 +80,13 @@ class RobustINN(nn.Module):
             nn.init.zeros_(self.refine.out.bias)
 
     def written(self, stego: torch.Tensor, cover: torch.Tensor) -> torch.Tensor:
-        """The stego as it is written: the forward pass's, or with ``luma_only`` its change moved into the luma."""
-        return cover + luma_change(stego - cover) if self.config.luma_only else stego
+        """The stego as it is written: the forward pass's, or its change moved into the luma
+        (``luma_only``) or with its chroma low-passed (``chroma_blur``)."""
+        if self.config.luma_only:
+            return cover + luma_change(stego - cover)
+        if self.config.chroma_blur:
+            return cover + low_pass_chroma(stego - cover, self.config.chroma_blur)
+        return stego
 
     def embed(self, cover: torch.Tensor, secrets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(stego as written, z) at sides that are multiples of 2."""

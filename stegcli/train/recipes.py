@@ -173,16 +173,19 @@ def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSetting
 def train_robust_inn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                      arch: Architecture | None = None, weights: RobustINNWeights | None = None, resume: bool = False,
                      console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None,
-                     refine: int = 0, freeze_inn: bool = False, luma_only: bool = False) -> Trainer:
+                     refine: int = 0, freeze_inn: bool = False, luma_only: bool = False,
+                     chroma_blur: float = 0.0) -> Trainer:
     """Train an invertible ``robust-<secrets>`` model (what ships) against the attack layer.
 
     ``arch.blocks``/``arch.growth`` size the invertible network, ``refine`` the width of the
     refinement U-Net after the reverse (0: none); ``freeze_inn`` trains only that refinement;
-    ``luma_only`` keeps the stego's change from the cover in the luma (:class:`RobustINNConfig`).
+    ``luma_only`` keeps the stego's change from the cover in the luma, ``chroma_blur`` low-passes
+    its chroma (:class:`RobustINNConfig`).
     """
     arch = arch or Architecture(blocks=4, growth=16, patch=128, batch=8)
     train, val = _banks(data, arch)
-    config = RobustINNConfig(secrets, blocks=arch.blocks, growth=arch.growth, refine=refine, luma_only=luma_only)
+    config = RobustINNConfig(secrets, blocks=arch.blocks, growth=arch.growth, refine=refine, luma_only=luma_only,
+                             chroma_blur=chroma_blur)
     task = RobustINNTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_inn)
     return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
 
