@@ -139,6 +139,8 @@ def test_a_chroma_blur_model_writes_the_luma_change_and_a_blurred_chroma_change(
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in blurred.inn.parameters())
     with pytest.raises(ValueError, match="luma_only"):
         RobustINNConfig(1, luma_only=True, chroma_blur=1.0)
+    widest = RobustCodec(tiny_robust_inn(1, chroma_blur=4.0), "robust-1")  # --chroma-blur's largest sigma
+    assert widest.hide(smooth_image(16, 16, 1), [smooth_image(16, 16, 2)]).shape == (16, 16, 3)  # smallest image
 
 
 def test_a_luma_only_models_stego_error_counts_the_chroma_its_projection_drops(photo_dir):

@@ -14,8 +14,9 @@ starts as zero, so a model that gains one still reveals exactly as before until 
 
 With ``luma_only`` the stego's change from the cover is moved into the luma (JFIF Y) before it is
 written: its chroma is the cover's, which JPEG quantises coarsely even at quality 90
-(``benchmarks/robust_jpeg_probe.py``), so the whole code lies where JPEG keeps the most. ``chroma_blur`` is the middle way: the change's
-chroma is low-passed instead of dropped, so the code keeps the coarse chroma that JPEG keeps too.
+(``benchmarks/robust_jpeg_probe.py``), so the whole code lies where JPEG keeps the most.
+``chroma_blur`` is the middle way: the change's chroma is low-passed instead of dropped, so the
+code keeps the coarse chroma that JPEG keeps too.
 """
 
 from __future__ import annotations
