@@ -23,10 +23,10 @@ case $PLAN in
     TRAIN_ARGS="$TRAIN_ARGS --blocks 8" curriculum r1deep 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
     curriculum r2 2 weights/robust-2.safetensors resample:2 full:3@1e-4 full:1.5@3e-5 &
     curriculum r3 3 weights/robust-3.safetensors resample:2 full:3@1e-4 full:1.5@3e-5 & ;;
-  luma | chroma)
-    if [ "$PLAN" = chroma ]; then
-      TRAIN_ARGS="$TRAIN_ARGS --chroma-blur 1" curriculum r1chroma 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
-    fi
+  chroma)
+    TRAIN_ARGS="$TRAIN_ARGS --chroma-blur 1" curriculum r1chroma 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
+    ;& # and the two runs of luma
+  luma)
     TRAIN_ARGS="$TRAIN_ARGS --luma-only" curriculum r1luma 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
     curriculum r1plain 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 & ;;
 esac

@@ -12,8 +12,8 @@ stego is saved as PNG, then one part of a real JPEG at ``--quality`` is let thro
   quality (:mod:`stegcli.train.jpeg_sim`; ``sim_mix`` is the random blend the attack layer applies),
   then 8-bit rounding: does training see the JPEG that the reveal meets?
 - ``luma_change_only``, ``chroma_blur1`` / ``2`` / ``4``: no JPEG, but the stego's change from the
-  cover moved into the luma (as ``--luma-only`` writes it), or the luma plus the change's chroma
-  blurred at 1, 2 or 4 px: how much of the code such a projection leaves to start from.
+  cover moved into the luma (as ``--luma-only`` writes it), or its chroma blurred at 1, 2 or 4 px
+  (as ``--chroma-blur`` writes it): how much of the code such a projection leaves to start from.
 
 It also prints how the stego's residual (stego - cover) energy splits over Y, Cb and Cr, and what
 kind of error the reveal makes from the PNG and after the JPEG: its mean squared error per JFIF
@@ -36,7 +36,7 @@ from PIL import Image
 from stegcli.attacks import jpeg
 from stegcli.metrics import psnr
 from stegcli.nn import RobustINN
-from stegcli.nn.filters import blur, luma_change
+from stegcli.nn.filters import blur, low_pass_chroma, luma_change
 from stegcli.tensors import from_tensor, to_tensor
 from stegcli.train import jpeg_sim
 from stegcli.train.data import ImageBank, list_images
@@ -78,9 +78,8 @@ def projected(stego: np.ndarray, cover: np.ndarray) -> dict[str, np.ndarray]:
     """The stego with its change from the cover in the luma only, or with the change's chroma blurred."""
     cover_t = to_tensor(cover)
     change = to_tensor(stego) - cover_t
-    luma = luma_change(change)
-    return {"luma_change_only": from_tensor(cover_t + luma),
-            **{f"chroma_blur{sigma:g}": from_tensor(cover_t + luma + blur(change - luma, sigma)) for sigma in BLUR_SIGMAS}}
+    return {"luma_change_only": from_tensor(cover_t + luma_change(change)),
+            **{f"chroma_blur{sigma:g}": from_tensor(cover_t + low_pass_chroma(change, sigma)) for sigma in BLUR_SIGMAS}}
 
 
 PROFILED = ("png", "jpeg")  # the variants whose reveal error is broken down
