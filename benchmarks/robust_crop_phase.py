@@ -4,12 +4,14 @@ The invertible robust models read the code through a Haar transform of stride 2,
 cropped at an odd row or column offset is read out of phase. For each validation pair, the stego
 is cropped to ``--crop`` pixels at offsets of each parity (rows 4/5, columns 6/7), and revealed
 four ways: dropping 0 or 1 first rows and columns (``RobustCodec.reveal(..., phase=)``). Printed per model, as JSON: the revealed PSNR
-in phase and the mean of the three out-of-phase reveals, and how often the phase whose reverse
-gives back a cover closest to the image read (a receiver's own guess, no truth needed) is the
-right one (``RobustCodec.phase_scores``, what ``steg reveal --phase auto`` picks by), with the
-margin by which it wins (negative: a wrong phase looked better)::
+in phase and the mean of the three out-of-phase reveals, and, for each cue of
+:data:`stegcli.robust.PHASE_CUES` (a receiver's own guess, no truth needed: the cover read's fit
+to the image, the cover read's smoothness, the secrets read staying in range), how often the
+phase it rates best is the right one, and the cue that is right most often. ``--store`` keeps that
+cue in each model's weights file (``reading.phase_cue``), which ``steg reveal --phase auto`` and
+``--size auto`` then pick the phase by::
 
-    python benchmarks/robust_crop_phase.py ../shared/data/train robust-1 robust-2 robust-3
+    python benchmarks/robust_crop_phase.py ../shared/data/train robust-1 robust-2 robust-3 [--store]
 """
 
 from __future__ import annotations
@@ -22,37 +24,39 @@ import numpy as np
 import torch
 
 from stegcli.metrics import psnr
-from stegcli.robust import PHASES, RobustCodec
+from stegcli.robust import DEFAULT_PHASE_CUE, PHASE_CUES, PHASES, RobustCodec
 from stegcli.tensors import from_tensor
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.robust_task import validation_secrets
+from stegcli.zoo import set_reading, weights_path
 
 OFFSETS = ((4, 6), (5, 6), (4, 7), (5, 7))  # crop offsets of every parity
 
 
-def measure(codec: RobustCodec, covers: torch.Tensor, crop: int) -> dict[str, float]:
+def measure(codec: RobustCodec, covers: torch.Tensor, crop: int) -> dict:
     secrets = validation_secrets(covers, codec.secrets)
-    in_phase, out_of_phase, margins = [], [], []
+    in_phase, out_of_phase = [], []
+    picks: dict[str, list[bool]] = {name: [] for name in PHASE_CUES}
     for cover, hidden in zip(covers, secrets):
         truths = [from_tensor(s[None]) for s in hidden.split(3)]
         stego = codec.hide(from_tensor(cover[None]), truths)
         for oy, ox in OFFSETS:
             image = stego[oy : oy + crop, ox : ox + crop]
             right = (oy % 2, ox % 2)  # dropping these brings the code back to an even offset
-            cover_match, revealed = codec.phase_scores(image), {}
+            cues, revealed = codec.phase_cues(image), {}
             for phase in PHASES:
                 y, x = oy + phase[0], ox + phase[1]
                 revealed[phase] = np.mean([psnr(r, t[y : y + r.shape[0], x : x + r.shape[1]])
                                            for r, t in zip(codec.reveal(image, phase=phase), truths, strict=True)])
             in_phase.append(revealed[right])
             out_of_phase.append(np.mean([v for k, v in revealed.items() if k != right]))
-            margins.append(cover_match[right] - max(v for k, v in cover_match.items() if k != right))
-    margins_a = np.array(margins)
+            for name in PHASE_CUES:
+                picks[name].append(max(PHASES, key=lambda phase: cues[phase][name]) == right)
+    right_share = {name: round(float(np.mean(hits)), 3) for name, hits in picks.items()}
+    best = max(PHASE_CUES, key=lambda name: (right_share[name], name == DEFAULT_PHASE_CUE))
     return {"revealed_in_phase": round(float(np.mean(in_phase)), 2),
             "revealed_out_of_phase": round(float(np.mean(out_of_phase)), 2),
-            "cover_match_picks_the_phase": round(float((margins_a > 0).mean()), 3),
-            "cover_match_margin_min": round(float(margins_a.min()), 2),
-            "cover_match_margin_median": round(float(np.median(margins_a)), 2), "crops": len(margins)}
+            "cue_picks_the_phase": right_share, "best_cue": best, "crops": len(in_phase)}
 
 
 def main() -> None:
@@ -63,6 +67,7 @@ def main() -> None:
     parser.add_argument("--crop", type=int, default=128, help="side of the crop the receiver gets")
     parser.add_argument("--pairs", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--store", action="store_true", help="keep each model's best cue in its weights file")
     args = parser.parse_args()
     if args.crop + 8 > args.size:
         raise SystemExit("--crop must leave 8 pixels of --size for the offsets")
@@ -70,6 +75,10 @@ def main() -> None:
     covers = ImageBank(list_images(args.data, "val"), args.size).center_crops(args.size)[: args.pairs]
     report = {name: measure(RobustCodec.from_name(name, "cpu"), covers, args.crop) for name in args.models}
     print(json.dumps(report, indent=1))
+    if args.store:
+        for name, row in report.items():
+            set_reading(weights_path(name), {"phase_cue": row["best_cue"]})
+            print(f"{weights_path(name)}: phase cue {row['best_cue']}")
 
 
 if __name__ == "__main__":

@@ -17,20 +17,47 @@ import numpy as np
 import torch
 
 from stegcli.attacks import resize
-from stegcli.engine import check_min_side
-from stegcli.errors import UsageError
+from stegcli.engine import MIN_SIDE, check_min_side
+from stegcli.errors import ModelError, UsageError
 from stegcli.images import fit_to
 from stegcli.metrics import psnr
 from stegcli.nn import RobustINN, RobustNet
+from stegcli.registration import stego_sizes
 from stegcli.tensors import from_tensor, round_up, to_tensor
 from stegcli.tiling import run_tiled
 from stegcli.zoo import get_spec, load_model
 
 MAX_ROBUST_SECRETS = 3
 PHASES = ((0, 0), (1, 0), (0, 1), (1, 1))  # (rows, columns) dropped before reading
+SIZE_CANDIDATES = 2  # zoomed sizes a size="auto" read tries besides the image's own
 TILE = 1024
 
 log = logging.getLogger("stegcli")
+
+
+def cover_fit(image: np.ndarray, secrets: torch.Tensor, cover: torch.Tensor) -> float:
+    """PSNR (dB) of the cover read against the image read: in step, the reverse splits the image
+    into a cover and a code; out of step, its cover keeps part of the code."""
+    return psnr(from_tensor(cover), image)
+
+
+def cover_smoothness(image: np.ndarray, secrets: torch.Tensor, cover: torch.Tensor) -> float:
+    """Minus the cover read's mean step between neighbouring pixels: out of step, the code the
+    reverse fails to split off stays in its cover as fine texture."""
+    return -float((cover[..., 1:, :] - cover[..., :-1, :]).abs().mean() + (cover[..., 1:] - cover[..., :-1]).abs().mean())
+
+
+def secret_range(image: np.ndarray, secrets: torch.Tensor, cover: torch.Tensor) -> float:
+    """Minus how far the secrets read fall outside [0, 1]: out of step, some models misread the
+    code into values no image has."""
+    return -float((secrets - secrets.clamp(0, 1)).abs().mean())
+
+
+# name -> (image read, secrets read, cover read) -> how likely the phase is in step. Which one
+# picks the phase best depends on the model: ``benchmarks/robust_crop_phase.py --store`` measures
+# that and keeps the winner in the weights file's ``reading`` metadata.
+PHASE_CUES = {"cover_fit": cover_fit, "cover_smoothness": cover_smoothness, "secret_range": secret_range}
+DEFAULT_PHASE_CUE = "cover_fit"  # for files without a measured one
 
 
 def robust_model_for(count: int) -> str:
@@ -43,8 +70,11 @@ def robust_model_for(count: int) -> str:
 class RobustCodec:
     """A loaded robust model hiding exactly ``secrets`` images per cover."""
 
-    def __init__(self, model: RobustNet | RobustINN, name: str, device: torch.device | str = "cpu", tile: int = TILE) -> None:
-        self.model, self.name, self.device = model.eval(), name, torch.device(device)
+    def __init__(self, model: RobustNet | RobustINN, name: str, device: torch.device | str = "cpu", tile: int = TILE,
+                 phase_cue: str = DEFAULT_PHASE_CUE) -> None:
+        if phase_cue not in PHASE_CUES:
+            raise ModelError(f"{name}: unknown phase cue {phase_cue!r} (known: {', '.join(PHASE_CUES)})")
+        self.model, self.name, self.device, self.phase_cue = model.eval(), name, torch.device(device), phase_cue
         self.secrets = model.config.secrets
         stride = model.config.stride
         self.tile = tile - tile % stride
@@ -52,8 +82,8 @@ class RobustCodec:
 
     @classmethod
     def from_name(cls, name: str, device: torch.device | str = "cpu") -> "RobustCodec":
-        model, _ = load_model(get_spec(name, "robust").name, device, kind="robust")
-        return cls(model, name, device)
+        model, meta = load_model(get_spec(name, "robust").name, device, kind="robust")
+        return cls(model, name, device, phase_cue=meta.get("reading", {}).get("phase_cue", DEFAULT_PHASE_CUE))
 
     def check_count(self, count: int, what: str) -> None:
         if count != self.secrets:
@@ -73,47 +103,75 @@ class RobustCodec:
         return from_tensor(stego)
 
     @torch.no_grad()
-    def reveal(self, stego: np.ndarray, count: int | None = None, size: tuple[int, int] | None = None,
-               phase: tuple[int, int] | str = (0, 0)) -> list[np.ndarray]:
+    def reveal(self, stego: np.ndarray, count: int | None = None, size: tuple[int, int] | str | None = None,
+               phase: tuple[int, int] | str | None = None) -> list[np.ndarray]:
         """The hidden images, at the size of the image given, or at ``size``.
 
         ``size`` is the stego's (height, width) as it was made: an image rescaled (or cropped and
         rescaled) on the way is resized back to it first (bicubic, as ``steg eval`` does), since
         the code is read pixel by pixel and training only saw images brought back to their size.
-        ``phase`` drops that many first rows and columns (0 or 1 each) before reading: the code
-        comes in 2-pixel steps, so a stego cropped at an odd offset is read out of step without
-        it. ``"auto"`` reads all four phases and keeps the one :meth:`phase_scores` rates best.
+        ``"auto"`` finds it for a crop resized back or an enlargement: the image is read as it is
+        and at each size :func:`~stegcli.registration.stego_sizes` proposes, in every phase, and
+        the read whose cover fits best is kept (so the secrets come at the size of the part of the
+        stego that arrived). ``phase`` drops that many first rows and columns (0 or 1 each) before
+        reading: the code comes in 2-pixel steps, so a stego cropped at an odd offset is read out
+        of step without it. ``"auto"`` reads all four phases and keeps the one
+        :meth:`phase_scores` rates best. The default is (0, 0), or ``"auto"`` with a size found
+        automatically, which needs the phase found too.
         """
         count = self.secrets if count is None else count
         self.check_count(count, f"{count} image(s)")
-        stego = self._resized(stego, size)
-        if phase == "auto":
-            reads = self._phase_reads(stego)
-            phase, margin = _best_phase({p: score for p, (_, score) in reads.items()})
-            log.info("reading in phase %d,%d (its cover fits the image %.2f dB better than the next)", *phase, margin)
-            secrets = reads[phase][0]
+        if size == "auto":
+            if phase not in (None, "auto"):
+                raise UsageError("a size found automatically comes with its phase; give no phase")
+            sizes = [other for other in stego_sizes(stego, SIZE_CANDIDATES) if min(other) > MIN_SIDE]  # room for a phase
+            secrets = self._best_read([stego] + [resize(stego, *other) for other in sizes])
+        elif phase == "auto":
+            secrets = self._best_read([self._resized(stego, size)])
         else:
-            secrets, _ = self._read(self._shifted(stego, phase))
+            secrets, _ = self._read(self._shifted(self._resized(stego, size), phase or (0, 0)))
         return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
 
+    def _best_read(self, images: list[np.ndarray]) -> torch.Tensor:
+        """The secrets of the best read over ``images`` (each in every phase).
+
+        Of several images, the one read in step stands out by its phases: the cover of one of
+        them fits the image far better than the rest, where an image out of step, or without a
+        code (a zoomed read that smoothed it away), fits about equally in all four. Within it, the
+        phase the model's :attr:`phase_cue` rates best.
+        """
+        reads = [self._phase_reads(image) for image in images]
+        contrast = [max(fits) - (sum(fits) - max(fits)) / (len(fits) - 1)
+                    for fits in ([cues["cover_fit"] for _, cues in read.values()] for read in reads)]
+        chosen = int(np.argmax(contrast))
+        phase, margin = _best_of({phase: cues[self.phase_cue] for phase, (_, cues) in reads[chosen].items()})
+        shape = images[chosen].shape
+        where = f"at {shape[1]}x{shape[0]} " if len(images) > 1 else ""
+        log.info("reading %sin phase %d,%d (its %s beats the next phase's by %.3g)", where, *phase,
+                 self.phase_cue.replace("_", " "), margin)
+        return reads[chosen][phase][0]
+
+    def phase_cues(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], dict[str, float]]:
+        """Every cue of :data:`PHASE_CUES` for each phase (higher: more likely in step).
+        ``benchmarks/robust_crop_phase.py`` measures how often each one's best is right."""
+        return {phase: cues for phase, (_, cues) in self._phase_reads(self._resized(stego, size)).items()}
+
     def phase_scores(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
-        """For each phase, how close (PSNR, dB) the cover the model reads back is to the image read:
-        in step, the reverse splits the image into a cover and a code; out of step, its cover keeps
-        part of the code. ``benchmarks/robust_crop_phase.py`` measures how often the best is right."""
-        return {phase: score for phase, (_, score) in self._phase_reads(self._resized(stego, size)).items()}
+        """For each phase, the model's :attr:`phase_cue`: how likely it is in step (higher: more likely)."""
+        return {phase: cues[self.phase_cue] for phase, cues in self.phase_cues(stego, size).items()}
 
     def guess_phase(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> tuple[tuple[int, int], float]:
-        """The phase of best :meth:`phase_scores`, and by how many dB it beats the next one."""
-        return _best_phase(self.phase_scores(stego, size))
+        """The phase of best :meth:`phase_scores`, and by how much it beats the next one."""
+        return _best_of(self.phase_scores(stego, size))
 
     @torch.no_grad()
-    def _phase_reads(self, stego: np.ndarray) -> dict[tuple[int, int], tuple[torch.Tensor, float]]:
-        """Per phase: (secrets read, PSNR of the cover read against the image read)."""
+    def _phase_reads(self, stego: np.ndarray) -> dict[tuple[int, int], tuple[torch.Tensor, dict[str, float]]]:
+        """Per phase: (secrets read, every cue of :data:`PHASE_CUES`)."""
         reads = {}
         for phase in PHASES:
             image = self._shifted(stego, phase)
             secrets, cover = self._read(image)
-            reads[phase] = secrets, psnr(from_tensor(cover), image)
+            reads[phase] = secrets, {name: cue(image, secrets, cover) for name, cue in PHASE_CUES.items()}
         return reads
 
     @staticmethod
@@ -144,8 +202,8 @@ class RobustCodec:
         return secrets, cover
 
 
-def _best_phase(scores: dict[tuple[int, int], float]) -> tuple[tuple[int, int], float]:
-    """The phase of best score, and by how much it beats the next one."""
+def _best_of(scores: dict) -> tuple:
+    """The key (a phase, or a size and a phase) of best score, and by how much it beats the next one."""
     best, second = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
     return best, scores[best] - scores[second]
 

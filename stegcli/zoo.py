@@ -10,6 +10,8 @@ needed to rebuild and judge the model without other files:
                      and family options
 ``recipe``           JSON: a summary of how it was trained
 ``metrics``          JSON: validation metrics measured after export
+``reading``          JSON, optional: how to read the model's stegos, measured on its validation
+                     images (robust models: ``phase_cue``, see :mod:`stegcli.robust`)
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ def read_metadata(path: Path) -> dict[str, Any]:
     if raw.get("stegcli.format") != FORMAT_VERSION:
         raise ModelError(f"weights file {path} has format {raw.get('stegcli.format')!r}, expected {FORMAT_VERSION}")
     meta: dict[str, Any] = dict(raw)
-    for key in ("config", "recipe", "metrics"):
+    for key in ("config", "recipe", "metrics", "reading"):
         try:
             meta[key] = json.loads(raw.get(key, "{}"))
         except json.JSONDecodeError:
@@ -215,6 +217,21 @@ def save_weights(
         "recipe": json.dumps(recipe, sort_keys=True),
         "metrics": json.dumps(metrics, sort_keys=True),
     }
+    _write_safetensors(path, tensors, metadata)
+
+
+def set_reading(path: Path, reading: dict[str, Any]) -> None:
+    """Store ``reading`` in a weights file, its tensors and other metadata unchanged (a measured
+    choice about reading its stegos, which comes after the export)."""
+    read_metadata(path)  # refuses what is not a weights file of this format
+    with safe_open(str(path), framework="pt") as handle:
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+        metadata = dict(handle.metadata())
+    _write_safetensors(path, tensors, metadata | {"reading": json.dumps(reading, sort_keys=True)})
+
+
+def _write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    """Write atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=metadata)
@@ -233,5 +250,5 @@ def model_info(spec: ModelSpec) -> dict[str, Any]:
     with safe_open(str(path), framework="pt") as handle:
         params = sum(int(torch.tensor(handle.get_slice(k).get_shape()).prod()) for k in handle.keys())
     info.update(size_bytes=path.stat().st_size, parameters=params, config=meta["config"],
-                recipe=meta["recipe"], metrics=meta["metrics"])
+                recipe=meta["recipe"], metrics=meta["metrics"], **({"reading": meta["reading"]} if meta["reading"] else {}))
     return info

@@ -25,7 +25,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from stegcli.attacks import resize
-from stegcli.errors import UsageError
+from stegcli.errors import ModelError, UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
 from stegcli.metrics import flat_guess, psnr
 from stegcli.nn import RobustINNConfig
@@ -744,3 +744,48 @@ def test_the_jpeg_probe_projects_the_stegos_change_as_a_luma_only_code_would_wri
     chroma_left = [np.abs(module.ycbcr(parts[f"chroma_blur{s:g}"]).astype(int)[..., 1:] - own[..., 1:]).mean()
                    for s in module.BLUR_SIGMAS]
     assert chroma_left[0] > chroma_left[-1]  # a wider blur leaves less of the change's chroma
+
+
+def test_phase_cues_rate_what_they_say():
+    from stegcli.robust import cover_fit, cover_smoothness, secret_range
+
+    flat, image = torch.full((1, 3, 8, 8), 0.5), np.full((8, 8, 3), 128, np.uint8)
+    textured = flat + 0.1 * (torch.arange(8) % 2)
+    assert cover_smoothness(image, flat, flat) == 0 > cover_smoothness(image, flat, textured)
+    assert secret_range(image, flat, flat) == 0 > secret_range(image, flat + 0.7, flat)
+    assert cover_fit(image, flat, flat) > cover_fit(image, flat, textured)
+
+
+def test_a_robust_codec_refuses_an_unknown_phase_cue(tiny_weights):
+    model = RobustCodec.from_name("robust-1", "cpu").model
+    with pytest.raises(ModelError, match="unknown phase cue 'by_eye'"):
+        RobustCodec(model, "robust-1", phase_cue="by_eye")
+
+
+def test_the_weights_reading_sets_the_phase_cue(tiny_weights, tmp_path, monkeypatch):
+    import shutil
+
+    from stegcli.zoo import set_reading, weights_path
+
+    shutil.copytree(tiny_weights, tmp_path / "weights")  # the shared folder stays as it is
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path / "weights"))
+    assert RobustCodec.from_name("robust-2", "cpu").phase_cue == "cover_fit"  # no reading: the default
+    set_reading(weights_path("robust-2"), {"phase_cue": "secret_range"})
+    codec = RobustCodec.from_name("robust-2", "cpu")
+    image = smooth_image(40, 48, 5)
+    cues = codec.phase_cues(image)
+    assert codec.phase_cue == "secret_range"
+    assert codec.phase_scores(image) == {phase: cue["secret_range"] for phase, cue in cues.items()}
+
+
+def test_robust_reveal_at_a_found_size_reads_a_proposed_size_or_the_image_itself(tiny_weights, monkeypatch):
+    import stegcli.robust as robust
+
+    codec = RobustCodec.from_name("robust-1", "cpu")
+    image = smooth_image(48, 64, 6)
+    monkeypatch.setattr(robust, "stego_sizes", lambda stego, count: [(40, 52), (10, 12)])  # 10x12: too small to read
+    (read,) = codec.reveal(image, size="auto")
+    assert read.shape[:2] in {(h - dy, w - dx) for h, w in ((48, 64), (40, 52)) for dy in (0, 1) for dx in (0, 1)}
+    with pytest.raises(UsageError, match="give no phase"):
+        codec.reveal(image, size="auto", phase=(1, 1))
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, size="auto", phase="auto"), [read], strict=True))

@@ -132,3 +132,26 @@ def test_shipped_robust_reveal_of_a_pure_crop_needs_the_codes_even_phase(tmp_pat
     result = run_steg(["reveal", "--robust", str(tmp_path / "crop.png"), "--phase", "auto", "-o", str(tmp_path / "r.png")])
     assert result.code == 0 and "reading in phase 1,1" in result.stderr, result.stderr
     assert np.array_equal(read_image(str(tmp_path / "r.png")), in_phase)
+
+
+def test_shipped_robust_reveal_finds_the_size_of_a_crop_resized_back(tmp_path):
+    """--size auto traces a crop that was resized back to the crop's size from the code's own
+    2-pixel line, and reads it there; a phase given beside it is refused before anything is written."""
+    from helpers import run_steg
+    from PIL import Image
+
+    from stegcli.attacks import center_crop
+
+    codec = RobustCodec.from_name("robust-1", "cpu")
+    cover = read_image(sample_path("cover.png"))[:160, :160]
+    stego = codec.hide(cover, [make_landscape(20, 160, 160)])
+    zoomed = resize(center_crop(stego, 0.8), 160, 160)  # a 128-pixel crop brought back to 160
+    (read,) = codec.reveal(zoomed, size="auto")
+    assert read.shape in ((128, 128, 3), (127, 127, 3))  # 127: read in a phase that drops a row and a column
+    Image.fromarray(zoomed).save(tmp_path / "zoomed.png")
+    refused = run_steg(["reveal", "--robust", str(tmp_path / "zoomed.png"), "--size", "auto", "--phase", "1,1",
+                        "-o", str(tmp_path / "no.png")])
+    assert refused.code == 2 and "give no phase" in refused.stderr and not (tmp_path / "no.png").exists()
+    result = run_steg(["reveal", "--robust", str(tmp_path / "zoomed.png"), "--size", "AUTO", "-o", str(tmp_path / "r.png")])
+    assert result.code == 0 and "reading at " in result.stderr, result.stderr
+    assert np.array_equal(read_image(str(tmp_path / "r.png")), read)

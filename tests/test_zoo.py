@@ -92,3 +92,22 @@ def test_weights_dir_prefers_the_environment_then_the_package_then_the_repositor
     assert found.name == "weights" and any(found.glob("*.safetensors"))
     assert found.resolve() in {(Path(zoo.__file__).parent / "weights").resolve(),
                                (Path(zoo.__file__).parent.parent / "weights").resolve()}
+
+
+def test_set_reading_adds_a_reading_and_keeps_the_rest(tmp_path):
+    from stegcli.zoo import read_metadata, set_reading
+
+    path = tmp_path / "bits-1.safetensors"
+    model = save_tiny(path)
+    before = read_metadata(path)
+    assert before["reading"] == {}
+    set_reading(path, {"phase_cue": "cover_fit"})
+    loaded, after = load_weights_file(path, expected_name="bits-1")
+    assert after["reading"] == {"phase_cue": "cover_fit"}
+    assert {k: v for k, v in after.items() if k != "reading"} == {k: v for k, v in before.items() if k != "reading"}
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value.half().float())
+    assert not list(tmp_path.glob("*.tmp"))
+    (tmp_path / "junk.safetensors").write_bytes(b"not a weights file")
+    with pytest.raises(ModelError, match="not a readable safetensors file"):
+        set_reading(tmp_path / "junk.safetensors", {})

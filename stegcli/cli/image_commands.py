@@ -128,7 +128,7 @@ def reveal_command(
     key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
     robust: Robust = False,
-    size: Annotated[Optional[str], typer.Option("--size", metavar="WxH", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first.")] = None,
+    size: Annotated[Optional[str], typer.Option("--size", metavar="WxH|auto", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first. auto finds it (and the phase) for a crop resized back or an enlargement.")] = None,
     phase: Annotated[Optional[str], typer.Option("--phase", metavar="auto|R,C", help="Robust: drop R and C (0 or 1) first rows and columns before reading, for a stego cropped at an odd offset; auto guesses them.")] = None,
     device: Device = "auto",
     force: Force = False,
@@ -144,8 +144,8 @@ def reveal_command(
     for given, flag in ((size, "--size"), (phase, "--phase")):
         if given is not None and not is_robust:
             raise UsageError(f"{flag} is for robust stegos (--robust); the other models need the stego's exact pixels")
-    original_size = parse_size(size) if size is not None else None
-    read_phase = parse_phase(phase) if phase is not None else (0, 0)
+    original_size = None if size is None else "auto" if size.strip().lower() == "auto" else parse_size(size)
+    read_phase = parse_phase(phase) if phase is not None else None
     image, stego_key = read_stego_and_key(stego, key)
     if is_robust:
         from stegcli.robust import RobustCodec, robust_model_for
