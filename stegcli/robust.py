@@ -53,6 +53,26 @@ def secret_range(image: np.ndarray, secrets: torch.Tensor, cover: torch.Tensor) 
     return -float((secrets - secrets.clamp(0, 1)).abs().mean())
 
 
+PhaseReads = dict[tuple[int, int], tuple[torch.Tensor, dict[str, float]]]  # phase -> (secrets read, cues)
+PROBE_TILE = 128  # side of the corner tiles that zoomed sizes are judged on
+
+
+def corner_probe(image: np.ndarray, tile: int = PROBE_TILE) -> np.ndarray:
+    """The image's four corner tiles as one 2x2 mosaic, or the image itself if that is not at
+    least twice as large.
+
+    Every tile starts at an even row and column, so the mosaic has the image's phase; and a read
+    at a wrong zoom is furthest out of step at the corners. Four reads of the mosaic judge a size
+    for a fraction of four reads of the whole image.
+    """
+    height, width = image.shape[:2]
+    if height * width < 2 * (2 * tile) ** 2:
+        return image
+    bottom, right = (height - tile) // 2 * 2, (width - tile) // 2 * 2
+    rows = [np.concatenate([image[y : y + tile, x : x + tile] for x in (0, right)], axis=1) for y in (0, bottom)]
+    return np.concatenate(rows, axis=0)
+
+
 # name -> (image read, secrets read, cover read) -> how likely the phase is in step. Which one
 # picks the phase best depends on the model: ``benchmarks/robust_crop_phase.py --store`` measures
 # that and keeps the winner in the weights file's ``reading`` metadata.
@@ -110,10 +130,10 @@ class RobustCodec:
         ``size`` is the stego's (height, width) as it was made: an image rescaled (or cropped and
         rescaled) on the way is resized back to it first (bicubic, as ``steg eval`` does), since
         the code is read pixel by pixel and training only saw images brought back to their size.
-        ``"auto"`` finds it for a crop resized back or an enlargement: the image is read as it is
-        and at each size :func:`~stegcli.registration.stego_sizes` proposes, in every phase, and
-        the read whose cover fits best is kept (so the secrets come at the size of the part of the
-        stego that arrived). ``phase`` drops that many first rows and columns (0 or 1 each) before
+        ``"auto"`` finds it for a crop resized back or an enlargement: of the image as it is and
+        at each size :func:`~stegcli.registration.stego_sizes` proposes, the one in step with the
+        code (:meth:`_in_step`) is read, so the secrets come at the size of the part of the stego
+        that arrived. ``phase`` drops that many first rows and columns (0 or 1 each) before
         reading: the code comes in 2-pixel steps, so a stego cropped at an odd offset is read out
         of step without it. ``"auto"`` reads all four phases and keeps the one
         :meth:`phase_scores` rates best. The default is (0, 0), or ``"auto"`` with a size found
@@ -133,23 +153,30 @@ class RobustCodec:
         return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
 
     def _best_read(self, images: list[np.ndarray]) -> torch.Tensor:
-        """The secrets of the best read over ``images`` (each in every phase).
-
-        Of several images, the one read in step stands out by its phases: the cover of one of
-        them fits the image far better than the rest, where an image out of step, or without a
-        code (a zoomed read that smoothed it away), fits about equally in all four. Within it, the
-        phase the model's :attr:`phase_cue` rates best.
-        """
-        reads = [self._phase_reads(image) for image in images]
-        contrast = [max(fits) - (sum(fits) - max(fits)) / (len(fits) - 1)
-                    for fits in ([cues["cover_fit"] for _, cues in read.values()] for read in reads)]
-        chosen = int(np.argmax(contrast))
-        phase, margin = _best_of({phase: cues[self.phase_cue] for phase, (_, cues) in reads[chosen].items()})
+        """The secrets of the image of :meth:`_in_step` read whole, in the phase the model's
+        :attr:`phase_cue` rates best."""
+        chosen, reads = self._in_step(images) if len(images) > 1 else (0, None)
+        reads = reads or self._phase_reads(images[chosen])
+        phase, margin = _best_of({phase: cues[self.phase_cue] for phase, (_, cues) in reads.items()})
         shape = images[chosen].shape
         where = f"at {shape[1]}x{shape[0]} " if len(images) > 1 else ""
         log.info("reading %sin phase %d,%d (its %s beats the next phase's by %.3g)", where, *phase,
                  self.phase_cue.replace("_", " "), margin)
-        return reads[chosen][phase][0]
+        return reads[phase][0]
+
+    def _in_step(self, images: list[np.ndarray]) -> tuple[int, PhaseReads | None]:
+        """Which of ``images`` (one image at several zooms) is in step with the code, judged on
+        their :func:`corner_probe`; and its phase reads, if its probe was the whole image.
+
+        In step, the cover that one phase reads back fits the image far better than the other
+        three's; out of step, or with the code smoothed away, all four fit about alike.
+        """
+        probes = [corner_probe(image) for image in images]
+        reads = [self._phase_reads(probe) for probe in probes]
+        contrast = [max(fits) - (sum(fits) - max(fits)) / (len(fits) - 1)
+                    for fits in ([cues["cover_fit"] for _, cues in read.values()] for read in reads)]
+        chosen = int(np.argmax(contrast))
+        return chosen, reads[chosen] if probes[chosen] is images[chosen] else None
 
     def phase_cues(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], dict[str, float]]:
         """Every cue of :data:`PHASE_CUES` for each phase (higher: more likely in step).
@@ -165,7 +192,7 @@ class RobustCodec:
         return _best_of(self.phase_scores(stego, size))
 
     @torch.no_grad()
-    def _phase_reads(self, stego: np.ndarray) -> dict[tuple[int, int], tuple[torch.Tensor, dict[str, float]]]:
+    def _phase_reads(self, stego: np.ndarray) -> PhaseReads:
         """Per phase: (secrets read, every cue of :data:`PHASE_CUES`)."""
         reads = {}
         for phase in PHASES:

@@ -789,3 +789,31 @@ def test_robust_reveal_at_a_found_size_reads_a_proposed_size_or_the_image_itself
     with pytest.raises(UsageError, match="give no phase"):
         codec.reveal(image, size="auto", phase=(1, 1))
     assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, size="auto", phase="auto"), [read], strict=True))
+
+
+def test_the_corner_probe_keeps_the_images_phase_and_leaves_small_images_whole():
+    from stegcli.robust import corner_probe
+
+    image = np.random.default_rng(0).integers(0, 256, (301, 413, 3), dtype=np.uint8)
+    probe = corner_probe(image, tile=64)
+    assert probe.shape == (128, 128, 3)
+    assert np.array_equal(probe[:64, :64], image[:64, :64])
+    assert np.array_equal(probe[64:, 64:], image[236:300, 348:412])  # even origins: the image's phase
+    small = image[:120, :150]
+    assert corner_probe(small, tile=64) is small
+
+
+def test_sizes_are_judged_on_the_corners_of_a_large_image_and_the_chosen_one_read_whole(tiny_weights, monkeypatch):
+    import stegcli.robust as robust
+
+    codec = RobustCodec.from_name("robust-3", "cpu")
+    image = smooth_image(384, 384, 7)
+    assert robust.corner_probe(image).shape == (256, 256, 3)
+    monkeypatch.setattr(robust, "stego_sizes", lambda stego, count: [(300, 300)])
+    judged = []
+    monkeypatch.setattr(robust, "corner_probe", lambda image: judged.append(image.shape) or image[:256, :256])
+    auto = codec.reveal(image, size="auto")
+    assert judged == [(384, 384, 3), (300, 300, 3)]
+    whole = image if auto[0].shape[0] >= 383 else resize(image, 300, 300)  # the size chosen, read whole
+    best, _ = codec.guess_phase(whole)
+    assert all(np.array_equal(a, b) for a, b in zip(auto, codec.reveal(whole, phase=best), strict=True))
