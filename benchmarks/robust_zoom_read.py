@@ -33,6 +33,7 @@ CASES = {  # name -> (zoom the stego, the part of a side that arrives)
     "crop0.9": (lambda im: attacks.resize(attacks.center_crop(im, 0.9), *im.shape[:2]), 0.9),
     "crop0.8": (lambda im: attacks.resize(attacks.center_crop(im, 0.8), *im.shape[:2]), 0.8),
     "scale1.5": (lambda im: attacks.rescale(im, 1.5), 1.0),
+    "crop0.9+jpeg90": (lambda im: attacks.jpeg(attacks.resize(attacks.center_crop(im, 0.9), *im.shape[:2]), 90), 0.9),
 }
 
 
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("model", help="robust-1, robust-2 or robust-3")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--pairs", type=int, default=10)
-    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--cases", default="crop0.9,crop0.8,scale1.5", help=f"of {', '.join(CASES)}")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
