@@ -3,7 +3,7 @@
 For each validation centre crop a ``robust-N`` model hides its secrets (the model's validation
 secrets), the stego is zoomed with the real attack functions of ``steg attack``, and it is read
 twice: as it arrives (what ``steg reveal --robust`` does without ``--size``), and with
-``size="auto"`` (:mod:`stegcli.registration` proposes sizes, the read that fits best is kept).
+``size="auto"`` (:mod:`stegcli.registration` proposes sizes, the one in step with the code is read).
 Both are compared with the part of the secrets that arrived (a crop loses its border whatever the
 reader does): the plain read resized to that part's size; the auto read as it comes (its phase
 drops one first row or column, so it is compared with the part from there), or resized to it if

@@ -6,7 +6,7 @@ photographs lack. A stego cropped and resized back, or enlarged, is read out of 
 pixel, but its line is still there, moved to 0.5 x (stego pixels per image pixel): where the line
 is tells the size to resize the image back to. Photographs have lines of their own (a JPEG
 source's 8-pixel blocks give 0.25 and 0.375), so this module only proposes sizes; the reveal
-keeps the one whose read fits best (:meth:`stegcli.robust.RobustCodec.reveal` with
+reads the one in step with the code (:meth:`stegcli.robust.RobustCodec.reveal` with
 ``size="auto"``). A downscaled stego has lost the line (it lies above the new Nyquist
 frequency), so this finds enlargements and crops, not reductions.
 """
@@ -39,7 +39,7 @@ def line_strength(detail: np.ndarray, axis: int, freqs: np.ndarray) -> np.ndarra
 
 
 def stego_scales(image: np.ndarray, count: int = 3) -> list[float]:
-    """Up to ``count`` stego pixels per image pixel, strongest line first, each in [0.5, 1].
+    """Up to ``count`` stego pixels per image pixel, strongest line first, each in [2 x LOWEST, 1].
 
     A uniform zoom moves the line to the same frequency on both axes, so the two axes' spectra
     are added; the candidates are their highest local maxima.

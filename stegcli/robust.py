@@ -229,8 +229,8 @@ class RobustCodec:
         return secrets, cover
 
 
-def _best_of(scores: dict) -> tuple:
-    """The key (a phase, or a size and a phase) of best score, and by how much it beats the next one."""
+def _best_of(scores: dict[tuple[int, int], float]) -> tuple[tuple[int, int], float]:
+    """The phase of best score, and by how much it beats the next one."""
     best, second = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
     return best, scores[best] - scores[second]
 
