@@ -19,6 +19,7 @@ from PIL import Image, ImageFilter
 LUMA = np.array([0.299, 0.587, 0.114])
 LOWEST = 0.3  # cycles a pixel: enlargements up to 1.67x (crops keeping 60% of a side)
 PADDING = 8  # zero-padding factor of the spectra: frequency steps of 1/(8 x side)
+FLOOR_WIDTH = 0.04  # cycles a pixel either side of a frequency that its noise floor is taken over
 
 
 def fine_detail(image: np.ndarray) -> np.ndarray:
@@ -30,12 +31,16 @@ def fine_detail(image: np.ndarray) -> np.ndarray:
 
 def line_strength(detail: np.ndarray, axis: int, freqs: np.ndarray) -> np.ndarray:
     """Power along ``axis`` at ``freqs`` (cycles a pixel), averaged over the other axis and
-    divided by its median over ``freqs``: lines stand out whatever the image's contrast."""
+    divided by the median power within ``FLOOR_WIDTH`` of each frequency: a line stands out
+    from its neighbourhood, whatever the image's contrast and the slope of its spectrum."""
     rows = np.moveaxis(detail, axis, -1)
     n = rows.shape[-1]
     power = (np.abs(np.fft.rfft(rows * np.hanning(n), PADDING * n, axis=-1)) ** 2).mean(0)
-    at = np.interp(freqs, np.fft.rfftfreq(PADDING * n), power)
-    return at / max(float(np.median(at)), 1e-12)
+    grid = np.fft.rfftfreq(PADDING * n)
+    reach = int(FLOOR_WIDTH * PADDING * n)
+    start = max(0, int(np.searchsorted(grid, freqs[0])) - reach)
+    floor = np.array([np.median(power[max(0, i - reach) : i + reach + 1]) for i in range(start, len(grid))])
+    return np.interp(freqs, grid[start:], power[start:] / np.maximum(floor, 1e-12))
 
 
 def stego_scales(image: np.ndarray, count: int = 3) -> list[float]:
