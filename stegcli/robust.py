@@ -173,8 +173,8 @@ class RobustCodec:
         """
         probes = [corner_probe(image) for image in images]
         reads = [self._phase_reads(probe) for probe in probes]
-        contrast = [max(fits) - (sum(fits) - max(fits)) / (len(fits) - 1)
-                    for fits in ([cues["cover_fit"] for _, cues in read.values()] for read in reads)]
+        fits = [[cues["cover_fit"] for _, cues in read.values()] for read in reads]
+        contrast = [max(fit) - (sum(fit) - max(fit)) / (len(fit) - 1) for fit in fits]  # best phase against the rest
         chosen = int(np.argmax(contrast))
         return chosen, reads[chosen] if probes[chosen] is images[chosen] else None
 
