@@ -1,4 +1,4 @@
-"""Does ``steg reveal --robust --size auto`` read a stego that was cropped and resized back, or enlarged?
+"""Does ``steg reveal --robust --size auto`` read a stego that was cropped and resized back, or rescaled?
 
 For each validation centre crop a ``robust-N`` model hides its secrets (the model's validation
 secrets), the stego is zoomed with the real attack functions of ``steg attack``, and it is read
@@ -7,7 +7,8 @@ twice: as it arrives (what ``steg reveal --robust`` does without ``--size``), an
 Both are compared with the part of the secrets that arrived (a crop loses its border whatever the
 reader does): the plain read resized to that part's size; the auto read as it comes (its phase
 drops one first row or column, so it is compared with the part from there), or resized to it if
-it chose another size. Prints, per case, the mean revealed PSNR of both reads, how often the auto
+it chose another size. The cases ``none``, ``jpeg90`` and ``jpeg75`` zoom nothing: there the
+auto read should lose nothing. Prints, per case, the mean revealed PSNR of both reads, how often the auto
 read found the size, and its seconds a pair, as JSON::
 
     python benchmarks/robust_zoom_read.py ../shared/data/train robust-1 --size 512 --pairs 10
@@ -30,9 +31,15 @@ from stegcli.train.data import ImageBank, list_images
 from stegcli.train.robust_task import validation_secrets
 
 CASES = {  # name -> (zoom the stego, the part of a side that arrives)
+    "none": (lambda im: im, 1.0),  # controls: nothing to find, the auto read should not lose
+    "jpeg90": (lambda im: attacks.jpeg(im, 90), 1.0),
+    "jpeg75": (lambda im: attacks.jpeg(im, 75), 1.0),
     "crop0.9": (lambda im: attacks.resize(attacks.center_crop(im, 0.9), *im.shape[:2]), 0.9),
     "crop0.8": (lambda im: attacks.resize(attacks.center_crop(im, 0.8), *im.shape[:2]), 0.8),
     "scale1.5": (lambda im: attacks.rescale(im, 1.5), 1.0),
+    "scale0.9": (lambda im: attacks.rescale(im, 0.9), 1.0),
+    "scale0.75": (lambda im: attacks.rescale(im, 0.75), 1.0),
+    "scale0.5": (lambda im: attacks.rescale(im, 0.5), 1.0),
     "crop0.9+jpeg90": (lambda im: attacks.jpeg(attacks.resize(attacks.center_crop(im, 0.9), *im.shape[:2]), 90), 0.9),
 }
 

@@ -8,7 +8,8 @@ is tells the size to resize the image back to. Photographs have lines of their o
 source's 8-pixel blocks give 0.25 and 0.375), so this module only proposes sizes; the reveal
 reads the one in step with the code (:meth:`stegcli.robust.RobustCodec.reveal` with
 ``size="auto"``). A downscaled stego has lost the line (it lies above the new Nyquist
-frequency), so this finds enlargements and crops, not reductions.
+frequency), so this finds enlargements and crops, not reductions; and a line still at 0.5
+cycles (:func:`at_own_size`) says the image was not zoomed at all, even after a JPEG.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ LUMA = np.array([0.299, 0.587, 0.114])
 LOWEST = 0.3  # cycles a pixel: enlargements up to 1.67x (crops keeping 60% of a side)
 PADDING = 8  # zero-padding factor of the spectra: frequency steps of 1/(8 x side)
 FLOOR_WIDTH = 0.04  # cycles a pixel either side of a frequency that its noise floor is taken over
+OWN_SIZE_LINE = 4.0  # both axes' strength at 0.5 cycles above which the code is where it was written (about 2 without a line)
 
 
 def fine_detail(image: np.ndarray) -> np.ndarray:
@@ -41,6 +43,19 @@ def line_strength(detail: np.ndarray, axis: int, freqs: np.ndarray) -> np.ndarra
     start = max(0, int(np.searchsorted(grid, freqs[0])) - reach)
     floor = np.array([np.median(power[max(0, i - reach) : i + reach + 1]) for i in range(start, len(grid))])
     return np.interp(freqs, grid[start:], power[start:] / np.maximum(floor, 1e-12))
+
+
+def own_size_line(image: np.ndarray) -> float:
+    """The strength of the line at 0.5 cycles a pixel, both axes added: about 2 where there is
+    none, far more on a stego at the size it was made (a JPEG weakens it; a zoom moves it)."""
+    detail, half = fine_detail(image), np.array([0.5])
+    return float(line_strength(detail, 0, half)[0] + line_strength(detail, 1, half)[0])
+
+
+def at_own_size(image: np.ndarray) -> bool:
+    """Whether the code's line is still at 0.5 cycles a pixel: the image has the size it was
+    written at (cropped perhaps, but neither rescaled nor cropped and resized back)."""
+    return own_size_line(image) > OWN_SIZE_LINE
 
 
 def stego_scales(image: np.ndarray, count: int = 3) -> list[float]:

@@ -22,7 +22,7 @@ from stegcli.errors import ModelError, UsageError
 from stegcli.images import fit_to
 from stegcli.metrics import psnr
 from stegcli.nn import RobustINN, RobustNet
-from stegcli.registration import stego_sizes
+from stegcli.registration import at_own_size, stego_sizes
 from stegcli.tensors import from_tensor, round_up, to_tensor
 from stegcli.tiling import run_tiled
 from stegcli.zoo import get_spec, load_model
@@ -30,6 +30,7 @@ from stegcli.zoo import get_spec, load_model
 MAX_ROBUST_SECRETS = 3
 PHASES = ((0, 0), (1, 0), (0, 1), (1, 1))  # (rows, columns) dropped before reading
 SIZE_CANDIDATES = 2  # zoomed sizes a size="auto" read tries besides the image's own
+UNDONE_REDUCTIONS = (0.75, 0.5)  # reductions a size="auto" read tries undoing when the code's line is gone
 TILE = 1024
 
 log = logging.getLogger("stegcli")
@@ -80,6 +81,31 @@ PHASE_CUES = {"cover_fit": cover_fit, "cover_smoothness": cover_smoothness, "sec
 DEFAULT_PHASE_CUE = "cover_fit"  # for files without a measured one
 
 
+def fit_contrast(reads: PhaseReads) -> float:
+    """How far (dB) the best phase's cover fit stands above the mean of the other three: a few dB
+    with the code intact, little once a JPEG or a zoom has smoothed it, and then no cue tells the
+    phase reliably."""
+    fits = [cues["cover_fit"] for _, cues in reads.values()]
+    return max(fits) - (sum(fits) - max(fits)) / (len(fits) - 1)
+
+
+def candidate_sizes(stego: np.ndarray) -> list[tuple[int, int]]:
+    """Sizes (height, width) besides its own that a ``size="auto"`` read judges an image at.
+
+    None while the code's line is at 0.5 cycles a pixel (:func:`~stegcli.registration.at_own_size`:
+    the image was not rescaled, and a JPEG, which weakens the phase cues, cannot lure the read to a
+    wrong zoom). Otherwise the sizes the line's new place proposes (a crop resized back, an
+    enlargement), and the image enlarged to undo each of :data:`UNDONE_REDUCTIONS`: a reduction
+    takes the line away, and a halved stego, say, reveals far more at about its size than as it
+    is (``benchmarks/robust_zoom_read.py``).
+    """
+    if at_own_size(stego):
+        return []
+    height, width = stego.shape[:2]
+    sizes = stego_sizes(stego, SIZE_CANDIDATES) + [(round(height / f), round(width / f)) for f in UNDONE_REDUCTIONS]
+    return [size for size in dict.fromkeys(sizes) if min(size) > MIN_SIDE and size != (height, width)]  # room for a phase
+
+
 def robust_model_for(count: int) -> str:
     """``robust-N`` for N secrets."""
     if not 1 <= count <= MAX_ROBUST_SECRETS:
@@ -91,10 +117,13 @@ class RobustCodec:
     """A loaded robust model hiding exactly ``secrets`` images per cover."""
 
     def __init__(self, model: RobustNet | RobustINN, name: str, device: torch.device | str = "cpu", tile: int = TILE,
-                 phase_cue: str = DEFAULT_PHASE_CUE) -> None:
+                 phase_cue: str = DEFAULT_PHASE_CUE, phase_floor: float = 0.0) -> None:
         if phase_cue not in PHASE_CUES:
             raise ModelError(f"{name}: unknown phase cue {phase_cue!r} (known: {', '.join(PHASE_CUES)})")
+        if not 0 <= phase_floor < 100:
+            raise ModelError(f"{name}: phase floor {phase_floor!r} is not a contrast in dB")
         self.model, self.name, self.device, self.phase_cue = model.eval(), name, torch.device(device), phase_cue
+        self.phase_floor = phase_floor  # below this fit_contrast, an image at its own size is read in phase (0, 0)
         self.secrets = model.config.secrets
         stride = model.config.stride
         self.tile = tile - tile % stride
@@ -103,7 +132,12 @@ class RobustCodec:
     @classmethod
     def from_name(cls, name: str, device: torch.device | str = "cpu") -> "RobustCodec":
         model, meta = load_model(get_spec(name, "robust").name, device, kind="robust")
-        return cls(model, name, device, phase_cue=meta.get("reading", {}).get("phase_cue", DEFAULT_PHASE_CUE))
+        reading = meta.get("reading", {})
+        try:
+            floor = float(reading.get("phase_floor", 0.0))
+        except (TypeError, ValueError):
+            raise ModelError(f"{name}: phase floor {reading['phase_floor']!r} is not a number") from None
+        return cls(model, name, device, phase_cue=reading.get("phase_cue", DEFAULT_PHASE_CUE), phase_floor=floor)
 
     def check_count(self, count: int, what: str) -> None:
         if count != self.secrets:
@@ -130,10 +164,10 @@ class RobustCodec:
         ``size`` is the stego's (height, width) as it was made: an image rescaled (or cropped and
         rescaled) on the way is resized back to it first (bicubic, as ``steg eval`` does), since
         the code is read pixel by pixel and training only saw images brought back to their size.
-        ``"auto"`` finds it for a crop resized back or an enlargement: of the image as it is and
-        at each size :func:`~stegcli.registration.stego_sizes` proposes, the one in step with the
-        code (:meth:`_in_step`) is read, so the secrets come at the size of the part of the stego
-        that arrived. ``phase`` drops that many first rows and columns (0 or 1 each) before
+        ``"auto"`` finds it for a crop resized back, an enlargement or a reduction: of the image
+        as it is and at each of its :func:`candidate_sizes`, the one in step with the code
+        (:meth:`_in_step`) is read, so the secrets come at the size of the part of the stego that
+        arrived. ``phase`` drops that many first rows and columns (0 or 1 each) before
         reading: the code comes in 2-pixel steps, so a stego cropped at an odd offset is read out
         of step without it. ``"auto"`` reads all four phases and keeps the one
         :meth:`phase_scores` rates best. The default is (0, 0), or ``"auto"`` with a size found
@@ -144,22 +178,33 @@ class RobustCodec:
         if size == "auto":
             if phase not in (None, "auto"):
                 raise UsageError("a size found automatically comes with its phase; give no phase")
-            sizes = [other for other in stego_sizes(stego, SIZE_CANDIDATES) if min(other) > MIN_SIDE]  # room for a phase
-            secrets = self._best_read([stego] + [resize(stego, *other) for other in sizes])
+            secrets = self._best_read([stego] + [resize(stego, *other) for other in candidate_sizes(stego)], own_size=True)
         elif phase == "auto":
-            secrets = self._best_read([self._resized(stego, size)])
+            image = self._resized(stego, size)
+            secrets = self._best_read([image], own_size=image is stego)
         else:
             secrets, _ = self._read(self._shifted(self._resized(stego, size), phase or (0, 0)))
         return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
 
-    def _best_read(self, images: list[np.ndarray]) -> torch.Tensor:
+    def _best_read(self, images: list[np.ndarray], own_size: bool) -> torch.Tensor:
         """The secrets of the image of :meth:`_in_step` read whole, in the phase the model's
-        :attr:`phase_cue` rates best."""
+        :attr:`phase_cue` rates best.
+
+        ``own_size`` says ``images[0]`` is the image as it came. Read as it is, with its phases'
+        :func:`fit_contrast` under :attr:`phase_floor` (a JPEG has smoothed the code so far that
+        the cue picks about at random), it is read in phase (0, 0): not cropped at an odd offset,
+        which is the likelier case, and the phase it had when it was written.
+        """
         chosen, reads = self._in_step(images) if len(images) > 1 else (0, None)
-        reads = reads or self._phase_reads(images[chosen])
-        phase, margin = _best_of({phase: cues[self.phase_cue] for phase, (_, cues) in reads.items()})
+        reads = reads or self.phase_reads(images[chosen])
         shape = images[chosen].shape
         where = f"at {shape[1]}x{shape[0]} " if len(images) > 1 else ""
+        contrast = fit_contrast(reads)
+        if own_size and chosen == 0 and contrast < self.phase_floor:
+            log.info("reading %sin phase 0,0: its phases' cover fits differ by %.2f dB, under the %.2f dB that "
+                     "tells them apart", where, contrast, self.phase_floor)
+            return reads[(0, 0)][0]
+        phase, margin = _best_of({phase: cues[self.phase_cue] for phase, (_, cues) in reads.items()})
         log.info("reading %sin phase %d,%d (its %s beats the next phase's by %.3g)", where, *phase,
                  self.phase_cue.replace("_", " "), margin)
         return reads[phase][0]
@@ -172,16 +217,14 @@ class RobustCodec:
         three's; out of step, or with the code smoothed away, all four fit about alike.
         """
         probes = [corner_probe(image) for image in images]
-        reads = [self._phase_reads(probe) for probe in probes]
-        fits = [[cues["cover_fit"] for _, cues in read.values()] for read in reads]
-        contrast = [max(fit) - (sum(fit) - max(fit)) / (len(fit) - 1) for fit in fits]  # best phase against the rest
-        chosen = int(np.argmax(contrast))
+        reads = [self.phase_reads(probe) for probe in probes]
+        chosen = int(np.argmax([fit_contrast(read) for read in reads]))
         return chosen, reads[chosen] if probes[chosen] is images[chosen] else None
 
     def phase_cues(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], dict[str, float]]:
         """Every cue of :data:`PHASE_CUES` for each phase (higher: more likely in step).
         ``benchmarks/robust_crop_phase.py`` measures how often each one's best is right."""
-        return {phase: cues for phase, (_, cues) in self._phase_reads(self._resized(stego, size)).items()}
+        return {phase: cues for phase, (_, cues) in self.phase_reads(self._resized(stego, size)).items()}
 
     def phase_scores(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
         """For each phase, the model's :attr:`phase_cue`: how likely it is in step (higher: more likely)."""
@@ -192,8 +235,9 @@ class RobustCodec:
         return _best_of(self.phase_scores(stego, size))
 
     @torch.no_grad()
-    def _phase_reads(self, stego: np.ndarray) -> PhaseReads:
-        """Per phase: (secrets read, every cue of :data:`PHASE_CUES`)."""
+    def phase_reads(self, stego: np.ndarray) -> PhaseReads:
+        """Per phase: (secrets read, every cue of :data:`PHASE_CUES`); :func:`fit_contrast` of them
+        says whether the phase can be told at all."""
         reads = {}
         for phase in PHASES:
             image = self._shifted(stego, phase)

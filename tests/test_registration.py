@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from stegcli.attacks import center_crop, rescale, resize
-from stegcli.registration import stego_scales, stego_sizes
+from stegcli.attacks import center_crop, jpeg, rescale, resize
+from stegcli.registration import at_own_size, own_size_line, stego_scales, stego_sizes
 
 
 def coded(side: int = 192) -> np.ndarray:
@@ -32,3 +32,13 @@ def test_the_images_own_size_is_never_proposed():
     image = coded()
     assert (192, 192) not in stego_sizes(image, 3)
     assert all(0.6 - 1e-9 <= scale < 1 for scale in stego_scales(image, 3))
+
+
+def test_the_line_at_its_own_place_says_the_image_was_not_rescaled():
+    image = coded()
+    assert at_own_size(image) and at_own_size(jpeg(image, 75)) and at_own_size(image[1:, 3:])  # JPEG, a plain crop
+    for zoomed in (resize(center_crop(image, 0.9), 192, 192), rescale(image, 1.5), rescale(image, 0.5)):
+        assert not at_own_size(zoomed)
+    y, x = np.mgrid[:192, :192]
+    picture = np.clip(128 + 60 * np.sin((3 * x + 2 * y) / 192), 0, 255).astype(np.uint8)
+    assert own_size_line(np.repeat(picture[..., None], 3, axis=2)) < 3  # no code, no line

@@ -762,6 +762,42 @@ def test_a_robust_codec_refuses_an_unknown_phase_cue(tiny_weights):
         RobustCodec(model, "robust-1", phase_cue="by_eye")
 
 
+def test_a_robust_codec_refuses_a_phase_floor_that_is_no_contrast(tiny_weights):
+    model = RobustCodec.from_name("robust-1", "cpu").model
+    with pytest.raises(ModelError, match="phase floor -1"):
+        RobustCodec(model, "robust-1", phase_floor=-1.0)
+
+
+def test_fit_contrast_is_the_best_cover_fit_above_the_mean_of_the_others():
+    from stegcli.robust import fit_contrast
+
+    reads = {phase: (None, {"cover_fit": fit}) for phase, fit in zip(((0, 0), (1, 0), (0, 1), (1, 1)), (30.0, 33.0, 29.0, 31.0))}
+    assert fit_contrast(reads) == pytest.approx(3.0)
+
+
+def test_under_the_phase_floor_an_image_at_its_own_size_is_read_in_phase_0_0(tiny_weights, caplog, monkeypatch):
+    import stegcli.robust as robust
+
+    codec = RobustCodec.from_name("robust-1", "cpu")
+    image = smooth_image(40, 48, 5)
+    in_step = codec.reveal(image, phase=(0, 0))
+    best, _ = codec.guess_phase(image)
+    by_cue = codec.reveal(image, phase=best)
+    codec.phase_floor = 99.0  # no contrast reaches it: the phase cannot be told
+    with caplog.at_level("INFO", logger="stegcli"):
+        floored = codec.reveal(image, phase="auto")
+    assert all(np.array_equal(a, b) for a, b in zip(floored, in_step, strict=True))
+    assert "reading in phase 0,0: its phases' cover fits differ by" in caplog.text
+    monkeypatch.setattr(robust, "at_own_size", lambda stego: True)  # the code's line where it was written
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, size="auto"), in_step, strict=True))
+    resized = resize(image, 44, 52)  # a size given: the image was rescaled, its phase has no favourite
+    best_resized, _ = codec.guess_phase(resized)
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, size=(44, 52), phase="auto"),
+                                                    codec.reveal(resized, phase=best_resized), strict=True))
+    codec.phase_floor = 0.0  # the default: the cue decides
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, phase="auto"), by_cue, strict=True))
+
+
 def test_the_weights_reading_sets_the_phase_cue(tiny_weights, tmp_path, monkeypatch):
     import shutil
 
@@ -776,6 +812,12 @@ def test_the_weights_reading_sets_the_phase_cue(tiny_weights, tmp_path, monkeypa
     cues = codec.phase_cues(image)
     assert codec.phase_cue == "secret_range"
     assert codec.phase_scores(image) == {phase: cue["secret_range"] for phase, cue in cues.items()}
+    assert codec.phase_floor == 0.0  # none stored: the cue always decides
+    set_reading(weights_path("robust-2"), {"phase_cue": "cover_fit", "phase_floor": 1.5})
+    assert RobustCodec.from_name("robust-2", "cpu").phase_floor == 1.5
+    set_reading(weights_path("robust-2"), {"phase_floor": "high"})
+    with pytest.raises(ModelError, match="phase floor 'high' is not a number"):
+        RobustCodec.from_name("robust-2", "cpu")
 
 
 def test_robust_reveal_at_a_found_size_reads_a_proposed_size_or_the_image_itself(tiny_weights, monkeypatch):
@@ -784,6 +826,7 @@ def test_robust_reveal_at_a_found_size_reads_a_proposed_size_or_the_image_itself
     codec = RobustCodec.from_name("robust-1", "cpu")
     image = smooth_image(48, 64, 6)
     monkeypatch.setattr(robust, "stego_sizes", lambda stego, count: [(40, 52), (10, 12)])  # 10x12: too small to read
+    monkeypatch.setattr(robust, "UNDONE_REDUCTIONS", ())
     (read,) = codec.reveal(image, size="auto")
     assert read.shape[:2] in {(h - dy, w - dx) for h, w in ((48, 64), (40, 52)) for dy in (0, 1) for dx in (0, 1)}
     with pytest.raises(UsageError, match="give no phase"):
@@ -810,6 +853,7 @@ def test_sizes_are_judged_on_the_corners_of_a_large_image_and_the_chosen_one_rea
     image = smooth_image(384, 384, 7)
     assert robust.corner_probe(image).shape == (256, 256, 3)
     monkeypatch.setattr(robust, "stego_sizes", lambda stego, count: [(300, 300)])
+    monkeypatch.setattr(robust, "UNDONE_REDUCTIONS", ())
     judged = []
     monkeypatch.setattr(robust, "corner_probe", lambda image: judged.append(image.shape) or image[:256, :256])
     auto = codec.reveal(image, size="auto")
@@ -817,3 +861,15 @@ def test_sizes_are_judged_on_the_corners_of_a_large_image_and_the_chosen_one_rea
     whole = image if auto[0].shape[0] >= 383 else resize(image, 300, 300)  # the size chosen, read whole
     best, _ = codec.guess_phase(whole)
     assert all(np.array_equal(a, b) for a, b in zip(auto, codec.reveal(whole, phase=best), strict=True))
+
+
+def test_candidate_sizes_undo_reductions_unless_the_code_is_at_its_own_size(monkeypatch):
+    import stegcli.robust as robust
+    from stegcli.robust import candidate_sizes
+
+    image = smooth_image(48, 64, 8)
+    monkeypatch.setattr(robust, "stego_sizes", lambda stego, count: [(40, 52), (10, 12), (64, 85)])
+    monkeypatch.setattr(robust, "at_own_size", lambda stego: False)
+    assert candidate_sizes(image) == [(40, 52), (64, 85), (96, 128)]  # too small dropped; 64x85 once (it undoes 0.75 too)
+    monkeypatch.setattr(robust, "at_own_size", lambda stego: True)
+    assert candidate_sizes(image) == []  # the code's line is where it was written: no other size

@@ -155,3 +155,24 @@ def test_shipped_robust_reveal_finds_the_size_of_a_crop_resized_back(tmp_path):
     result = run_steg(["reveal", "--robust", str(tmp_path / "zoomed.png"), "--size", "AUTO", "-o", str(tmp_path / "r.png")])
     assert result.code == 0 and "reading at " in result.stderr, result.stderr
     assert np.array_equal(read_image(str(tmp_path / "r.png")), read)
+
+
+def test_shipped_robust_reveal_finds_the_size_of_a_halved_stego_and_reads_a_jpeg_in_its_own_phase():
+    """--size auto undoes a reduction (the code's line is gone, the enlargements are judged); and a
+    JPEG smooths the code until the phase cue guesses, so under the file's phase floor a stego at its
+    own size is read in phase 0,0, where it was written."""
+    from stegcli.attacks import rescale
+    from stegcli.robust import fit_contrast
+
+    codec = RobustCodec.from_name("robust-1", "cpu")
+    cover, secret = read_image(sample_path("cover.png")), read_image(sample_path("secret.png"))
+    stego = codec.hide(cover, [secret])
+    half = rescale(stego, 0.5)
+    (auto,), (as_is,) = codec.reveal(half, size="auto"), codec.reveal(half)
+    auto_db, as_is_db = psnr(auto, secret), psnr(resize(as_is, *secret.shape[:2]), secret)
+    print(f"robust-1, stego halved: {auto_db:.2f} dB with --size auto, {as_is_db:.2f} dB read as is")
+    assert auto.shape == secret.shape and auto_db > as_is_db + 4
+    compressed = jpeg(stego, 90)
+    assert fit_contrast(codec.phase_reads(compressed)) < codec.phase_floor < fit_contrast(codec.phase_reads(stego))
+    (floored,), (in_step,) = codec.reveal(compressed, phase="auto"), codec.reveal(compressed)
+    assert np.array_equal(floored, in_step)
