@@ -128,7 +128,7 @@ def reveal_command(
     key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key written by hide --key-out.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
     robust: Robust = False,
-    size: Annotated[Optional[str], typer.Option("--size", metavar="WxH|auto", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first. auto finds it (and the phase) for a crop resized back or an enlargement.")] = None,
+    size: Annotated[Optional[str], typer.Option("--size", metavar="WxH|auto", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first. auto finds it (and the phase) for a crop resized back, an enlargement or a halving.")] = None,
     phase: Annotated[Optional[str], typer.Option("--phase", metavar="auto|R,C", help="Robust: drop R and C (0 or 1) first rows and columns before reading, for a stego cropped at an odd offset; auto guesses them.")] = None,
     device: Device = "auto",
     force: Force = False,
