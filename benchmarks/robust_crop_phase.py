@@ -38,6 +38,7 @@ from stegcli.robust import (
     PHASES,
     RobustCodec,
     fit_contrast,
+    secret_images,
 )
 from stegcli.tensors import from_tensor
 from stegcli.train.data import ImageBank, list_images
@@ -55,9 +56,8 @@ def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray],
     revealed = {}
     for phase, (secrets, _) in reads.items():
         y, x = offset[0] + phase[0], offset[1] + phase[1]
-        reads_i = [from_tensor(chunk) for chunk in secrets.split(3, dim=1)]
         revealed[phase] = float(np.mean([psnr(r, t[y : y + r.shape[0], x : x + r.shape[1]])
-                                         for r, t in zip(reads_i, truths, strict=True)]))
+                                         for r, t in zip(secret_images(secrets), truths, strict=True)]))
     return {phase: cues for phase, (_, cues) in reads.items()}, revealed, fit_contrast(reads)
 
 

@@ -89,6 +89,11 @@ def fit_contrast(reads: PhaseReads) -> float:
     return max(fits) - (sum(fits) - max(fits)) / (len(fits) - 1)
 
 
+def secret_images(secrets: torch.Tensor) -> list[np.ndarray]:
+    """The 8-bit images of a read's stacked secrets (3 channels each)."""
+    return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
+
+
 def candidate_sizes(stego: np.ndarray) -> list[tuple[int, int]]:
     """Sizes (height, width) besides its own that a ``size="auto"`` read judges an image at.
 
@@ -184,7 +189,7 @@ class RobustCodec:
             secrets = self._best_read([image], own_size=image is stego)
         else:
             secrets, _ = self._read(self._shifted(self._resized(stego, size), phase or (0, 0)))
-        return [from_tensor(chunk) for chunk in torch.split(secrets, 3, dim=1)]
+        return secret_images(secrets)
 
     def _best_read(self, images: list[np.ndarray], own_size: bool) -> torch.Tensor:
         """The secrets of the image of :meth:`_in_step` read whole, in the phase the model's
