@@ -9,13 +9,17 @@ in phase and the mean of the three out-of-phase reveals, and, for each cue of
 to the image, the cover read's smoothness, the secrets read staying in range), how often the
 phase it rates best is the right one, and the cue that is right most often.
 
-A JPEG smooths the code until no cue tells the phase. So each stego is also cropped at an even
-offset and saved as JPEG (``--qualities``), where phase (0, 0) is right, and the phases' cover-fit
-contrast (:func:`stegcli.robust.fit_contrast`) is measured on both kinds of image. The phase floor
-is the lowest contrast of the lossless crops, less 10%: under it an image read at its own size is
-read in phase (0, 0), and every lossless crop measured keeps its cue. Reported: the floor, the
-share of JPEG images under it, and their revealed PSNR as the cue picks and with the floor.
-``--store`` keeps the cue and the floor in each model's weights file (``reading.phase_cue``,
+A JPEG smooths the code until no cue tells the phase, but leaves its 8x8 grid
+(:mod:`stegcli.jpeg_grid`). So each stego also goes through a JPEG at each of ``--qualities``,
+four ways (``JPEG_CASES``): cropped at an even offset first (phase (0, 0) is right), JPEG'd whole
+and cropped at an odd offset after (the grid moved with the crop), cropped at an odd offset first
+(the grid says (0, 0), wrongly), and hidden in a cover that went through the JPEG with
+its grid at an odd offset, cropped losslessly (the cover's grid, if it shows through the code,
+misleads). Per case: the revealed PSNR in step, as the cue picks, and as ``reveal(...,
+phase="auto")`` picks (the shipped rule), and how often a grid was found. The phase floor is the
+lowest cover-fit contrast (:func:`stegcli.robust.fit_contrast`) of the lossless crops, less 10%:
+without a grid, an image read at its own size under it is read in phase (0, 0). ``--store`` keeps
+the cue and the floor in each model's weights file (``reading.phase_cue``,
 ``reading.phase_floor``), which ``steg reveal --phase auto`` and ``--size auto`` then read by::
 
     python benchmarks/robust_crop_phase.py ../shared/data/train robust-1 robust-2 robust-3 [--store]
@@ -31,6 +35,7 @@ import numpy as np
 import torch
 
 from stegcli.attacks import jpeg
+from stegcli.jpeg_grid import jpeg_grid
 from stegcli.metrics import psnr
 from stegcli.robust import (
     DEFAULT_PHASE_CUE,
@@ -46,6 +51,20 @@ from stegcli.train.robust_task import validation_secrets
 from stegcli.zoo import set_reading, weights_path
 
 OFFSETS = ((4, 6), (5, 6), (4, 7), (5, 7))  # crop offsets of every parity
+ODD = OFFSETS[1:]  # the JPEG cases' odd offsets, one a pair in turn
+
+
+def crop(image: np.ndarray, offset: tuple[int, int], side: int) -> np.ndarray:
+    return image[offset[0] : offset[0] + side, offset[1] : offset[1] + side]
+
+
+# name -> (stego, quality -> stego hidden in a cover JPEG'd at it, quality, odd offset, side) -> (image, its crop offset)
+JPEG_CASES = {
+    "jpeg": lambda stego, _, q, odd, side: (jpeg(crop(stego, OFFSETS[0], side), q), OFFSETS[0]),
+    "jpeg_then_crop": lambda stego, _, q, odd, side: (crop(jpeg(stego, q), odd, side), odd),
+    "crop_then_jpeg": lambda stego, _, q, odd, side: (jpeg(crop(stego, odd, side), q), odd),
+    "jpeg_cover_lossless": lambda _, stego, q, odd, side: (crop(stego[q], odd, side), odd),
+}
 
 
 def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray], offset: tuple[int, int],
@@ -61,38 +80,54 @@ def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray],
     return {phase: cues for phase, (_, cues) in reads.items()}, revealed, fit_contrast(reads)
 
 
-def measure(codec: RobustCodec, covers: torch.Tensor, crop: int, qualities: list[int]) -> dict:
+def auto_phase(codec: RobustCodec, image: np.ndarray) -> tuple[int, int]:
+    """The phase ``reveal(..., phase="auto")`` reads in: the rows and columns its secrets lack."""
+    read = codec.reveal(image, phase="auto")[0]
+    return image.shape[0] - read.shape[0], image.shape[1] - read.shape[1]
+
+
+def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities: list[int]) -> dict:
     secrets = validation_secrets(covers, codec.secrets)
     in_phase, out_of_phase, lossless_contrast = [], [], []
     picks: dict[str, list[bool]] = {name: [] for name in PHASE_CUES}
-    jpegs: list[tuple[dict, dict, float]] = []
-    for cover, hidden in zip(covers, secrets):
+    cases: dict[str, list[tuple[dict, dict, tuple[int, int], tuple[int, int], bool]]] = {name: [] for name in JPEG_CASES}
+    for i, (cover, hidden) in enumerate(zip(covers, secrets)):
         truths = [from_tensor(s[None]) for s in hidden.split(3)]
-        stego = codec.hide(from_tensor(cover[None]), truths)
-        for oy, ox in OFFSETS:
-            right = (oy % 2, ox % 2)  # dropping these brings the code back to an even offset
-            cues, revealed, contrast = read_phases(codec, stego[oy : oy + crop, ox : ox + crop], truths, (oy, ox))
+        cover8 = from_tensor(cover[None])
+        stego = codec.hide(cover8, truths)
+        for offset in OFFSETS:
+            right = (offset[0] % 2, offset[1] % 2)  # dropping these brings the code back to an even offset
+            cues, revealed, contrast = read_phases(codec, crop(stego, offset, crop_side), truths, offset)
             in_phase.append(revealed[right])
             out_of_phase.append(np.mean([v for k, v in revealed.items() if k != right]))
             lossless_contrast.append(contrast)
             for name in PHASE_CUES:
                 picks[name].append(max(PHASES, key=lambda phase: cues[phase][name]) == right)
-        oy, ox = OFFSETS[0]  # even: in step as it is
-        jpegs += [read_phases(codec, jpeg(stego[oy : oy + crop, ox : ox + crop], q), truths, (oy, ox)) for q in qualities]
+        odd = ODD[i % len(ODD)]
+        padded = np.pad(cover8, ((1, 0), (1, 0), (0, 0)), mode="edge")  # the cover's grid begins at row and column 7
+        in_jpeg_cover = {q: codec.hide(jpeg(padded, q)[1:, 1:], truths) for q in qualities}
+        for name, make in JPEG_CASES.items():
+            for q in qualities:
+                image, offset = make(stego, in_jpeg_cover, q, odd, crop_side)
+                cues, revealed, _ = read_phases(codec, image, truths, offset)
+                right = (offset[0] % 2, offset[1] % 2)
+                cases[name].append((cues, revealed, right, auto_phase(codec, image), jpeg_grid(image) is not None))
     right_share = {name: round(float(np.mean(hits)), 3) for name, hits in picks.items()}
     best = max(PHASE_CUES, key=lambda name: (right_share[name], name == DEFAULT_PHASE_CUE))
-    floor = round(0.9 * min(lossless_contrast), 2)
-    by_cue = [revealed[max(PHASES, key=lambda phase: cues[phase][best])] for cues, revealed, _ in jpegs]
-    with_floor = [revealed[(0, 0)] if contrast < floor else cue_pick
-                  for (_, revealed, contrast), cue_pick in zip(jpegs, by_cue, strict=True)]
+
+    def summary(rows: list) -> dict:
+        by_cue = [revealed[max(PHASES, key=lambda phase: cues[phase][best])] for cues, revealed, *_ in rows]
+        return {"images": len(rows), "grid_found": round(float(np.mean([r[4] for r in rows])), 3),
+                "in_step": round(float(np.mean([revealed[right] for _, revealed, right, _, _ in rows])), 2),
+                "by_cue": round(float(np.mean(by_cue)), 2),
+                "auto": round(float(np.mean([revealed[auto] for _, revealed, _, auto, _ in rows])), 2),
+                "auto_right": round(float(np.mean([auto == right for _, _, right, auto, _ in rows])), 3)}
+
     return {"revealed_in_phase": round(float(np.mean(in_phase)), 2),
             "revealed_out_of_phase": round(float(np.mean(out_of_phase)), 2),
             "cue_picks_the_phase": right_share, "best_cue": best, "crops": len(in_phase),
-            "phase_floor": floor, "jpeg_qualities": qualities, "jpeg_images": len(jpegs),
-            "jpeg_under_floor": round(float(np.mean([c < floor for _, _, c in jpegs])), 3),
-            "jpeg_revealed_by_cue": round(float(np.mean(by_cue)), 2),
-            "jpeg_revealed_with_floor": round(float(np.mean(with_floor)), 2),
-            "jpeg_revealed_in_step": round(float(np.mean([r[(0, 0)] for _, r, _ in jpegs])), 2)}
+            "phase_floor": round(0.9 * min(lossless_contrast), 2), "jpeg_qualities": qualities,
+            "jpeg_cases": {name: summary(rows) for name, rows in cases.items()}}
 
 
 def main() -> None:
@@ -102,14 +137,16 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=160, help="side of the validation centre crops hidden in")
     parser.add_argument("--crop", type=int, default=128, help="side of the crop the receiver gets")
     parser.add_argument("--pairs", type=int, default=16)
+    parser.add_argument("--split", choices=("val", "train"), default="val",
+                        help="photographs to hide in: train checks the rule on pictures its thresholds were not chosen on")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--qualities", default="90,75", help="JPEG qualities of the uncropped images the floor is checked on")
+    parser.add_argument("--qualities", default="90,75,50", help="JPEG qualities of the uncropped images the floor is checked on")
     parser.add_argument("--store", action="store_true", help="keep each model's best cue and floor in its weights file")
     args = parser.parse_args()
     if args.crop + 8 > args.size:
         raise SystemExit("--crop must leave 8 pixels of --size for the offsets")
     torch.set_num_threads(args.threads)
-    covers = ImageBank(list_images(args.data, "val"), args.size).center_crops(args.size)[: args.pairs]
+    covers = ImageBank(list_images(args.data, args.split), args.size).center_crops(args.size)[: args.pairs]
     qualities = [int(q) for q in args.qualities.split(",")]
     report = {name: measure(RobustCodec.from_name(name, "cpu"), covers, args.crop, qualities) for name in args.models}
     print(json.dumps(report, indent=1))

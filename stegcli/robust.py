@@ -20,6 +20,7 @@ from stegcli.attacks import resize
 from stegcli.engine import MIN_SIDE, check_min_side
 from stegcli.errors import ModelError, UsageError
 from stegcli.images import fit_to
+from stegcli.jpeg_grid import jpeg_grid
 from stegcli.metrics import psnr
 from stegcli.nn import RobustINN, RobustNet
 from stegcli.registration import at_own_size, stego_sizes
@@ -175,8 +176,9 @@ class RobustCodec:
         arrived. ``phase`` drops that many first rows and columns (0 or 1 each) before
         reading: the code comes in 2-pixel steps, so a stego cropped at an odd offset is read out
         of step without it. ``"auto"`` reads all four phases and keeps the one
-        :meth:`phase_scores` rates best. The default is (0, 0), or ``"auto"`` with a size found
-        automatically, which needs the phase found too.
+        :meth:`phase_scores` rates best, or, in an image that went through a JPEG since the code
+        was written, the one its 8x8 grid gives (:meth:`_best_read`). The default is (0, 0), or
+        ``"auto"`` with a size found automatically, which needs the phase found too.
         """
         count = self.secrets if count is None else count
         self.check_count(count, f"{count} image(s)")
@@ -195,15 +197,23 @@ class RobustCodec:
         """The secrets of the image of :meth:`_in_step` read whole, in the phase the model's
         :attr:`phase_cue` rates best.
 
-        ``own_size`` says ``images[0]`` is the image as it came. Read as it is, with its phases'
-        :func:`fit_contrast` under :attr:`phase_floor` (a JPEG has smoothed the code so far that
-        the cue picks about at random), it is read in phase (0, 0): not cropped at an odd offset,
-        which is the likelier case, and the phase it had when it was written.
+        ``own_size`` says ``images[0]`` is the image as it came. Read as it is, an image that went
+        through a JPEG after the code was written is read in the phase its 8x8 grid gives
+        (:func:`~stegcli.jpeg_grid.jpeg_grid`): the stego was written where the grid began, and a
+        crop since moved both alike, while the JPEG smoothed the code until its own cues pick
+        about at random. Without a grid, with its phases' :func:`fit_contrast` under
+        :attr:`phase_floor`, it is read in phase (0, 0): not cropped at an odd offset, which is
+        the likelier case, and the phase it had when it was written.
         """
         chosen, reads = self._in_step(images) if len(images) > 1 else (0, None)
-        reads = reads or self.phase_reads(images[chosen])
-        shape = images[chosen].shape
-        where = f"at {shape[1]}x{shape[0]} " if len(images) > 1 else ""
+        image = images[chosen]
+        where = f"at {image.shape[1]}x{image.shape[0]} " if len(images) > 1 else ""
+        grid = jpeg_grid(image) if own_size and chosen == 0 else None
+        if grid is not None:
+            log.info("reading %sin phase %d,%d, where the 8x8 grid of the JPEG it went through begins (row %d, "
+                     "column %d; evidence %.2f)", where, *grid.phase, *grid.origin, grid.evidence)
+            return reads[grid.phase][0] if reads else self._read(self._shifted(image, grid.phase))[0]
+        reads = reads or self.phase_reads(image)
         contrast = fit_contrast(reads)
         if own_size and chosen == 0 and contrast < self.phase_floor:
             log.info("reading %sin phase 0,0: its phases' cover fits differ by %.2f dB, under the %.2f dB that "

@@ -798,6 +798,27 @@ def test_under_the_phase_floor_an_image_at_its_own_size_is_read_in_phase_0_0(tin
     assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(image, phase="auto"), by_cue, strict=True))
 
 
+def test_a_jpeg_at_its_own_size_is_read_in_the_phase_its_grid_gives(tiny_weights, caplog):
+    """A stego JPEG'd and cropped since is read where the JPEG's blocks began, whatever the cue or
+    the floor say; a lossless one keeps the cue, and a resized one (no own size) ignores grids."""
+    from stegcli.attacks import jpeg
+
+    codec = RobustCodec.from_name("robust-1", "cpu")
+    stego = codec.hide(smooth_image(72, 80, 9), [smooth_image(72, 80, 10)])
+    grainy = np.clip(stego + np.random.default_rng(0).normal(0, 12, stego.shape), 0, 255).astype(np.uint8)
+    cropped = jpeg(grainy, 90)[3:, 5:]  # blocks now begin at row 5, column 3: drop a row and a column
+    codec.phase_floor = 0.0
+    with caplog.at_level("INFO", logger="stegcli"):
+        read = codec.reveal(cropped, phase="auto")
+    assert "where the 8x8 grid of the JPEG it went through begins (row 5, column 3" in caplog.text
+    assert all(np.array_equal(a, b) for a, b in zip(read, codec.reveal(cropped, phase=(1, 1)), strict=True))
+    caplog.clear()
+    with caplog.at_level("INFO", logger="stegcli"):
+        codec.reveal(grainy[3:, 5:], phase="auto")  # lossless: no grid, the cue decides
+        codec.reveal(cropped, size=(70, 76), phase="auto")  # resized first: a grid says nothing of the code
+    assert "8x8 grid" not in caplog.text
+
+
 def test_the_weights_reading_sets_the_phase_cue(tiny_weights, tmp_path, monkeypatch):
     import shutil
 

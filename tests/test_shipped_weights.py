@@ -176,3 +176,24 @@ def test_shipped_robust_reveal_finds_the_size_of_a_halved_stego_and_reads_a_jpeg
     assert fit_contrast(codec.phase_reads(compressed)) < codec.phase_floor < fit_contrast(codec.phase_reads(stego))
     (floored,), (in_step,) = codec.reveal(compressed, phase="auto"), codec.reveal(compressed)
     assert np.array_equal(floored, in_step)
+
+
+def test_shipped_robust_reads_a_jpeg_cropped_since_in_the_phase_its_grid_gives():
+    """robust-3's phase cues pick about at random once a JPEG has smoothed its code, and its phase
+    floor is too low to catch that; the JPEG's own 8x8 grid, moved by the crop like the code, says
+    where the code began."""
+    from stegcli.jpeg_grid import jpeg_grid
+
+    codec = RobustCodec.from_name("robust-3", "cpu")
+    cover, secrets = sample_images(3)
+    cropped = jpeg(codec.hide(cover, secrets), 90)[5:, 7:]  # blocks now begin at row 3, column 1
+    grid = jpeg_grid(cropped)
+    assert grid is not None and grid.origin == (3, 1) and grid.phase == (1, 1)
+    reads = {phase: codec.reveal(cropped, phase=phase) for phase in ((0, 0), (1, 0), (0, 1), (1, 1))}
+    scores = {phase: np.mean([psnr(r, s[5 + phase[0]:, 7 + phase[1]:]) for r, s in zip(read, secrets, strict=True)])
+              for phase, read in reads.items()}
+    by_cue, _ = codec.guess_phase(cropped)
+    print(f"robust-3, JPEG 90 then a crop at (5, 7): {scores[(1, 1)]:.2f} dB in step, "
+          f"{scores[by_cue]:.2f} dB in the phase its cue picks ({by_cue[0]},{by_cue[1]})")
+    assert scores[(1, 1)] > max(v for k, v in scores.items() if k != (1, 1)) + 1
+    assert all(np.array_equal(a, b) for a, b in zip(codec.reveal(cropped, phase="auto"), reads[(1, 1)], strict=True))

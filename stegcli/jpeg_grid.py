@@ -1,0 +1,81 @@
+"""Where a JPEG's 8x8 blocks lie in an image it left behind.
+
+A JPEG stores each 8x8 block's DCT coefficients as multiples of its quantisation steps, so the
+decoded image, cut into blocks at the encoder's grid, gives coefficients that cluster on those
+multiples; cut anywhere else, they do not. A robust stego saved as JPEG and cropped afterwards
+keeps that grid, moved by the crop: its origin's parity is the phase the code is read in
+(:meth:`stegcli.robust.RobustCodec.reveal`), which no cue of the code itself tells once a JPEG has
+smoothed it. The lowest and the highest frequencies are looked at together: a JPEG taken after
+hiding quantised both, while one the cover went through before hiding shows in the lowest alone,
+the highest carrying the code that came after it, so its grid stands out far less
+(``benchmarks/robust_crop_phase.py`` measures both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BLOCK = 8
+LUMA = np.array([0.299, 0.587, 0.114])  # JFIF's Y
+COEFFICIENTS = ((0, 0), (0, 1), (1, 0), (1, 1), (0, 2), (2, 0),  # any JPEG's grid
+                (7, 7), (7, 0), (0, 7), (6, 6), (7, 6), (6, 7))  # a JPEG's after the code was written
+STEPS = np.arange(2, 33)  # quantisation steps tried; 1 would match any rounding
+GRID_EVIDENCE = 0.4  # share of the median alignment's room below 1 the best one takes up (under 0.1 without a grid)
+MAX_BLOCKS = 4096  # blocks sampled per alignment: a 512x512 image's worth
+
+
+def _dct_matrix() -> np.ndarray:
+    """The orthonormal 8-point DCT-II, the transform a JPEG quantises (its 2-D form is C @ B @ C.T)."""
+    k, n = np.mgrid[:BLOCK, :BLOCK]
+    matrix = np.sqrt(2 / BLOCK) * np.cos(np.pi * (2 * n + 1) * k / (2 * BLOCK))
+    matrix[0] /= np.sqrt(2)
+    return matrix
+
+
+DCT = _dct_matrix()
+
+
+@dataclass(frozen=True)
+class JpegGrid:
+    """The block grid a JPEG left: its origin (row, column), each 0 to 7, and its evidence: how far
+    its coefficients' clustering stands above the median alignment's, as a share of the median's
+    room below 1 (a smooth picture clusters well in any alignment; a grid still stands out)."""
+
+    origin: tuple[int, int]
+    evidence: float
+
+    @property
+    def phase(self) -> tuple[int, int]:
+        """Rows and columns (0 or 1) to drop to read a code written where the JPEG's grid began."""
+        return self.origin[0] % 2, self.origin[1] % 2
+
+
+def clustering(luma: np.ndarray, origin: tuple[int, int]) -> float:
+    """How tightly the :data:`COEFFICIENTS` of the blocks starting at ``origin`` sit on multiples
+    of one step (the best step per coefficient; 1 when exactly on them), averaged."""
+    rows, cols = (luma.shape[0] - origin[0]) // BLOCK, (luma.shape[1] - origin[1]) // BLOCK
+    blocks = luma[origin[0] : origin[0] + rows * BLOCK, origin[1] : origin[1] + cols * BLOCK]
+    blocks = blocks.reshape(rows, BLOCK, cols, BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
+    blocks = blocks[np.linspace(0, len(blocks) - 1, min(len(blocks), MAX_BLOCKS)).astype(int)]
+    coefficients = DCT @ blocks @ DCT.T
+    scores = []
+    for u, v in COEFFICIENTS:
+        values = coefficients[:, u, v]
+        phases = np.exp(2j * np.pi * values[None, :] / STEPS[:, None])
+        scores.append(float(np.abs(phases.mean(axis=1)).max()))
+    return float(np.mean(scores))
+
+
+def jpeg_grid(image: np.ndarray) -> JpegGrid | None:
+    """The grid of the last JPEG the image went through, or None if it shows none (a lossless
+    image, a JPEG at very high quality, or one rescaled since)."""
+    if min(image.shape[:2]) < 4 * BLOCK:
+        return None
+    luma = image.astype(np.float64) @ LUMA - 128
+    scores = {(y, x): clustering(luma, (y, x)) for y in range(BLOCK) for x in range(BLOCK)}
+    origin = max(scores, key=scores.__getitem__)
+    median = float(np.median(list(scores.values())))
+    evidence = (scores[origin] - median) / max(1 - median, 1e-9)
+    return JpegGrid(origin, evidence) if evidence > GRID_EVIDENCE else None
