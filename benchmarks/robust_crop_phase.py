@@ -15,7 +15,8 @@ four ways (``JPEG_CASES``): cropped at an even offset first (phase (0, 0) is rig
 and cropped at an odd offset after (the grid moved with the crop), cropped at an odd offset first
 (the grid says (0, 0), wrongly), and hidden in a cover that went through the JPEG with
 its grid at an odd offset, cropped losslessly (the cover's grid, if it shows through the code,
-misleads). Per case: the revealed PSNR in step, as the cue picks, and as ``reveal(...,
+misleads). Per case: the revealed PSNR in step, as the cue picks, as the cue picks above the
+file's stored floor and in phase (0, 0) under it (the rule before the grid), and as ``reveal(...,
 phase="auto")`` picks (the shipped rule), and how often a grid was found. The phase floor is the
 lowest cover-fit contrast (:func:`stegcli.robust.fit_contrast`) of the lossless crops, less 10%:
 without a grid, an image read at its own size under it is read in phase (0, 0). ``--store`` keeps
@@ -90,7 +91,7 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
     secrets = validation_secrets(covers, codec.secrets)
     in_phase, out_of_phase, lossless_contrast = [], [], []
     picks: dict[str, list[bool]] = {name: [] for name in PHASE_CUES}
-    cases: dict[str, list[tuple[dict, dict, tuple[int, int], tuple[int, int], bool]]] = {name: [] for name in JPEG_CASES}
+    cases: dict[str, list[tuple]] = {name: [] for name in JPEG_CASES}  # cues, revealed, right, auto, grid, contrast
     for i, (cover, hidden) in enumerate(zip(covers, secrets)):
         truths = [from_tensor(s[None]) for s in hidden.split(3)]
         cover8 = from_tensor(cover[None])
@@ -109,24 +110,28 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
         for name, make in JPEG_CASES.items():
             for q in qualities:
                 image, offset = make(stego, in_jpeg_cover, q, odd, crop_side)
-                cues, revealed, _ = read_phases(codec, image, truths, offset)
+                cues, revealed, contrast = read_phases(codec, image, truths, offset)
                 right = (offset[0] % 2, offset[1] % 2)
-                cases[name].append((cues, revealed, right, auto_phase(codec, image), jpeg_grid(image) is not None))
+                cases[name].append((cues, revealed, right, auto_phase(codec, image), jpeg_grid(image) is not None,
+                                    contrast))
     right_share = {name: round(float(np.mean(hits)), 3) for name, hits in picks.items()}
     best = max(PHASE_CUES, key=lambda name: (right_share[name], name == DEFAULT_PHASE_CUE))
+    floor = round(0.9 * min(lossless_contrast), 2)
 
     def summary(rows: list) -> dict:
         by_cue = [revealed[max(PHASES, key=lambda phase: cues[phase][best])] for cues, revealed, *_ in rows]
-        return {"images": len(rows), "grid_found": round(float(np.mean([r[4] for r in rows])), 3),
-                "in_step": round(float(np.mean([revealed[right] for _, revealed, right, _, _ in rows])), 2),
+        with_floor = [row[1][(0, 0)] if row[5] < codec.phase_floor else cue_pick for row, cue_pick in zip(rows, by_cue)]
+        return {"images": len(rows), "grid_found": round(float(np.mean([row[4] for row in rows])), 3),
+                "in_step": round(float(np.mean([revealed[right] for _, revealed, right, *_ in rows])), 2),
                 "by_cue": round(float(np.mean(by_cue)), 2),
-                "auto": round(float(np.mean([revealed[auto] for _, revealed, _, auto, _ in rows])), 2),
-                "auto_right": round(float(np.mean([auto == right for _, _, right, auto, _ in rows])), 3)}
+                "cue_and_file_floor": round(float(np.mean(with_floor)), 2),  # the rule before the grid
+                "auto": round(float(np.mean([revealed[auto] for _, revealed, _, auto, *_ in rows])), 2),
+                "auto_right": round(float(np.mean([auto == right for _, _, right, auto, *_ in rows])), 3)}
 
     return {"revealed_in_phase": round(float(np.mean(in_phase)), 2),
             "revealed_out_of_phase": round(float(np.mean(out_of_phase)), 2),
             "cue_picks_the_phase": right_share, "best_cue": best, "crops": len(in_phase),
-            "phase_floor": round(0.9 * min(lossless_contrast), 2), "jpeg_qualities": qualities,
+            "phase_floor": floor, "jpeg_qualities": qualities,
             "jpeg_cases": {name: summary(rows) for name, rows in cases.items()}}
 
 
