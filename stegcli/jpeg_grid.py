@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stegcli.nn.filters import JFIF_LUMA
+
 BLOCK = 8
-LUMA = np.array([0.299, 0.587, 0.114])  # JFIF's Y
+LUMA = np.array(JFIF_LUMA)  # the Y a JPEG quantises
 COEFFICIENTS = ((0, 0), (0, 1), (1, 0), (1, 1), (0, 2), (2, 0),  # any JPEG's grid
                 (7, 7), (7, 0), (0, 7), (6, 6), (7, 6), (6, 7))  # a JPEG's after the code was written
 STEPS = np.arange(2, 17)  # quantisation steps tried (1 would match any rounding); coarser ones are zeros here

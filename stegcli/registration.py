@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-LUMA = np.array([0.299, 0.587, 0.114])
+from stegcli.nn.filters import JFIF_LUMA
+
+LUMA = np.array(JFIF_LUMA)
 LOWEST = 0.3  # cycles a pixel: enlargements up to 1.67x (crops keeping 60% of a side)
 PADDING = 8  # zero-padding factor of the spectra: frequency steps of 1/(8 x side)
 FLOOR_WIDTH = 0.04  # cycles a pixel either side of a frequency that its noise floor is taken over
