@@ -22,7 +22,7 @@ from stegcli.nn.filters import JFIF_LUMA
 BLOCK = 8
 LUMA = np.array(JFIF_LUMA)  # the Y a JPEG quantises
 COEFFICIENTS = ((0, 0), (0, 1), (1, 0), (1, 1), (0, 2), (2, 0),  # any JPEG's grid
-                (7, 7), (7, 0), (0, 7), (6, 6), (7, 6), (6, 7))  # a JPEG's after the code was written
+                (7, 7), (7, 0), (0, 7), (6, 6), (7, 6), (6, 7))  # only a JPEG's taken after hiding
 STEPS = np.arange(2, 17)  # quantisation steps tried (1 would match any rounding); coarser ones are zeros here
 GRID_EVIDENCE = 0.4  # share of the median alignment's room below 1 the best one takes up (under 0.1 without a grid)
 MAX_BLOCKS = 512  # blocks sampled per alignment: a fixed cost, and the 128-px crops measured had 256
@@ -62,8 +62,8 @@ def clustering(luma: np.ndarray, origin: tuple[int, int]) -> float:
     blocks = blocks.reshape(rows, BLOCK, cols, BLOCK).swapaxes(1, 2).reshape(-1, BLOCK, BLOCK)
     blocks = blocks[np.linspace(0, len(blocks) - 1, min(len(blocks), MAX_BLOCKS)).astype(int)]
     coefficients = DCT @ blocks @ DCT.T
-    rows_, cols_ = zip(*COEFFICIENTS)
-    angles = (2 * np.pi / STEPS)[:, None, None] * coefficients[:, rows_, cols_][None]  # step, block, coefficient
+    u, v = zip(*COEFFICIENTS)
+    angles = (2 * np.pi / STEPS)[:, None, None] * coefficients[:, u, v][None]  # step, block, coefficient
     on_multiples = np.hypot(np.cos(angles).mean(axis=1), np.sin(angles).mean(axis=1))  # step, coefficient
     return float(on_multiples.max(axis=0).mean())
 
