@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -56,6 +57,7 @@ ODD = OFFSETS[1:]  # the JPEG cases' odd offsets, one a pair in turn
 
 
 def crop(image: np.ndarray, offset: tuple[int, int], side: int) -> np.ndarray:
+    """The ``side``-pixel square of ``image`` from ``offset`` (row, column)."""
     return image[offset[0] : offset[0] + side, offset[1] : offset[1] + side]
 
 
@@ -66,6 +68,18 @@ JPEG_CASES = {
     "crop_then_jpeg": lambda stego, _, q, odd, side: (jpeg(crop(stego, odd, side), q), odd),
     "jpeg_cover_lossless": lambda _, stego, q, odd, side: (crop(stego[q], odd, side), odd),
 }
+
+
+class JpegRead(NamedTuple):
+    """One image of a JPEG case: every cue and the revealed PSNR per phase, the phase in step, the
+    phase ``reveal(..., phase="auto")`` read in, whether a grid was found, the cover-fit contrast."""
+
+    cues: dict
+    revealed: dict
+    right: tuple[int, int]
+    auto: tuple[int, int]
+    grid_found: bool
+    contrast: float
 
 
 def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray], offset: tuple[int, int],
@@ -91,7 +105,7 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
     secrets = validation_secrets(covers, codec.secrets)
     in_phase, out_of_phase, lossless_contrast = [], [], []
     picks: dict[str, list[bool]] = {name: [] for name in PHASE_CUES}
-    cases: dict[str, list[tuple]] = {name: [] for name in JPEG_CASES}  # cues, revealed, right, auto, grid, contrast
+    cases: dict[str, list[JpegRead]] = {name: [] for name in JPEG_CASES}
     for i, (cover, hidden) in enumerate(zip(covers, secrets)):
         truths = [from_tensor(s[None]) for s in hidden.split(3)]
         cover8 = from_tensor(cover[None])
@@ -112,21 +126,22 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
                 image, offset = make(stego, in_jpeg_cover, q, odd, crop_side)
                 cues, revealed, contrast = read_phases(codec, image, truths, offset)
                 right = (offset[0] % 2, offset[1] % 2)
-                cases[name].append((cues, revealed, right, auto_phase(codec, image), jpeg_grid(image) is not None,
-                                    contrast))
+                cases[name].append(JpegRead(cues, revealed, right, auto_phase(codec, image),
+                                            jpeg_grid(image) is not None, contrast))
     right_share = {name: round(float(np.mean(hits)), 3) for name, hits in picks.items()}
     best = max(PHASE_CUES, key=lambda name: (right_share[name], name == DEFAULT_PHASE_CUE))
     floor = round(0.9 * min(lossless_contrast), 2)
 
-    def summary(rows: list) -> dict:
-        by_cue = [revealed[max(PHASES, key=lambda phase: cues[phase][best])] for cues, revealed, *_ in rows]
-        with_floor = [row[1][(0, 0)] if row[5] < codec.phase_floor else cue_pick for row, cue_pick in zip(rows, by_cue)]
-        return {"images": len(rows), "grid_found": round(float(np.mean([row[4] for row in rows])), 3),
-                "in_step": round(float(np.mean([revealed[right] for _, revealed, right, *_ in rows])), 2),
+    def summary(rows: list[JpegRead]) -> dict:
+        by_cue = [row.revealed[max(PHASES, key=lambda phase: row.cues[phase][best])] for row in rows]
+        with_floor = [row.revealed[(0, 0)] if row.contrast < codec.phase_floor else cue_pick
+                      for row, cue_pick in zip(rows, by_cue, strict=True)]
+        return {"images": len(rows), "grid_found": round(float(np.mean([row.grid_found for row in rows])), 3),
+                "in_step": round(float(np.mean([row.revealed[row.right] for row in rows])), 2),
                 "by_cue": round(float(np.mean(by_cue)), 2),
                 "cue_and_file_floor": round(float(np.mean(with_floor)), 2),  # the rule before the grid
-                "auto": round(float(np.mean([revealed[auto] for _, revealed, _, auto, *_ in rows])), 2),
-                "auto_right": round(float(np.mean([auto == right for _, _, right, auto, *_ in rows])), 3)}
+                "auto": round(float(np.mean([row.revealed[row.auto] for row in rows])), 2),
+                "auto_right": round(float(np.mean([row.auto == row.right for row in rows])), 3)}
 
     return {"revealed_in_phase": round(float(np.mean(in_phase)), 2),
             "revealed_out_of_phase": round(float(np.mean(out_of_phase)), 2),
@@ -145,7 +160,7 @@ def main() -> None:
     parser.add_argument("--split", choices=("val", "train"), default="val",
                         help="photographs to hide in: train checks the rule on pictures its thresholds were not chosen on")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--qualities", default="90,75,50", help="JPEG qualities of the uncropped images the floor is checked on")
+    parser.add_argument("--qualities", default="90,75,50", help="JPEG qualities of the JPEG cases (and of the covers' JPEG in the last)")
     parser.add_argument("--store", action="store_true", help="keep each model's best cue and floor in its weights file")
     args = parser.parse_args()
     if args.crop + 8 > args.size:

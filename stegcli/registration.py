@@ -7,9 +7,10 @@ pixel, but its line is still there, moved to 0.5 x (stego pixels per image pixel
 is tells the size to resize the image back to. Photographs have lines of their own (a JPEG
 source's 8-pixel blocks give 0.25 and 0.375), so this module only proposes sizes; the reveal
 reads the one in step with the code (:meth:`stegcli.robust.RobustCodec.reveal` with
-``size="auto"``). A downscaled stego has lost the line (it lies above the new Nyquist
-frequency), so this finds enlargements and crops, not reductions; and a line still at 0.5
-cycles (:func:`at_own_size`) says the image was not zoomed at all, even after a JPEG.
+``size="auto"``). A reduction moves the line above the new Nyquist frequency: a halving takes
+it away, and a milder one folds it back below 0.5 cycles, where it reads as an enlargement. So
+this proposes enlargements and crops only (the reveal also tries undoing reductions); and a line
+still at 0.5 cycles (:func:`at_own_size`) says the image was not zoomed at all, even after a JPEG.
 """
 
 from __future__ import annotations

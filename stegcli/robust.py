@@ -206,16 +206,16 @@ class RobustCodec:
         the likelier case, and the phase it had when it was written.
         """
         chosen, reads = self._in_step(images) if len(images) > 1 else (0, None)
-        image = images[chosen]
+        image, as_it_came = images[chosen], own_size and chosen == 0
         where = f"at {image.shape[1]}x{image.shape[0]} " if len(images) > 1 else ""
-        grid = jpeg_grid(image) if own_size and chosen == 0 else None
+        grid = jpeg_grid(image) if as_it_came else None
         if grid is not None:
             log.info("reading %sin phase %d,%d, where the 8x8 grid of the JPEG it went through begins (row %d, "
                      "column %d; evidence %.2f)", where, *grid.phase, *grid.origin, grid.evidence)
             return reads[grid.phase][0] if reads else self._read(self._shifted(image, grid.phase))[0]
         reads = reads or self.phase_reads(image)
         contrast = fit_contrast(reads)
-        if own_size and chosen == 0 and contrast < self.phase_floor:
+        if as_it_came and contrast < self.phase_floor:
             log.info("reading %sin phase 0,0: its phases' cover fits differ by %.2f dB, under the %.2f dB that "
                      "tells them apart", where, contrast, self.phase_floor)
             return reads[(0, 0)][0]

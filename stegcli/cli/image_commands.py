@@ -129,7 +129,7 @@ def reveal_command(
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Default: the key's model, else the one hide picks for -n.")] = None,
     robust: Robust = False,
     size: Annotated[Optional[str], typer.Option("--size", metavar="WxH|auto", help="Robust: the stego's size when it was made (WIDTHxHEIGHT); an image rescaled on the way is resized back to it first. auto finds it (and the phase) for a crop resized back, an enlargement or a halving.")] = None,
-    phase: Annotated[Optional[str], typer.Option("--phase", metavar="auto|R,C", help="Robust: drop R and C (0 or 1) first rows and columns before reading, for a stego cropped at an odd offset; auto guesses them.")] = None,
+    phase: Annotated[Optional[str], typer.Option("--phase", metavar="auto|R,C", help="Robust: drop R and C (0 or 1) first rows and columns before reading, for a stego cropped at an odd offset; auto finds them (from a JPEG's 8x8 grid, else the code's own cues).")] = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
