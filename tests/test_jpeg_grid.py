@@ -14,6 +14,15 @@ def textured(side: int = 128, seed: int = 0) -> np.ndarray:
     return np.clip(image, 0, 255).round().astype(np.uint8)
 
 
+def fine_texture(shape: tuple[int, ...], sigma: float, seed: int = 0) -> np.ndarray:
+    """Noise less its 3x3 mean: texture in the highest frequencies only, as a code written after
+    a JPEG lies over that JPEG's grid."""
+    noise = np.random.default_rng(seed).normal(0, sigma, shape)
+    padded = np.pad(noise, ((1, 1), (1, 1), (0, 0)), mode="reflect")
+    mean = sum(padded[y : y + shape[0], x : x + shape[1]] for y in range(3) for x in range(3)) / 9
+    return noise - mean
+
+
 def test_the_dct_is_the_orthonormal_one_a_jpeg_quantises():
     assert np.allclose(DCT @ DCT.T, np.eye(8))
     assert np.allclose(DCT[0], 1 / np.sqrt(8))  # the DC row: the block's mean times 8 in 2-D
@@ -37,3 +46,12 @@ def test_a_jpegs_grid_is_found_where_it_began_and_moves_with_a_crop():
 def test_the_grid_of_a_jpeg_taken_after_a_crop_is_the_crops_own():
     grid = jpeg_grid(jpeg(textured(136, 2)[3:, 1:], 75))
     assert grid is not None and grid.origin == (0, 0)
+
+
+def test_a_jpeg_taken_before_fine_texture_was_written_shows_no_grid():
+    """A cover that went through a JPEG before a code was hidden in it keeps that JPEG's grid in its
+    lowest frequencies; the code is read where the stego was written, not where that grid lies."""
+    compressed = jpeg(smooth_image(141, 141, 0), 50)[5:, 3:].astype(np.float64)  # its grid at (3, 5)
+    for sigma in (3, 4):
+        image = np.clip(compressed + fine_texture(compressed.shape, sigma), 0, 255).round().astype(np.uint8)
+        assert jpeg_grid(image) is None, sigma
