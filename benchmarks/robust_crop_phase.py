@@ -15,9 +15,10 @@ four ways (``JPEG_CASES``): cropped at an even offset first (phase (0, 0) is rig
 and cropped at an odd offset after (the grid moved with the crop), cropped at an odd offset first
 (the grid says (0, 0), wrongly), and hidden in a cover that went through the JPEG with
 its grid at an odd offset, cropped losslessly (the cover's grid, if it shows through the code,
-misleads). Per case: the revealed PSNR in step, as the cue picks, as the cue picks above the
-file's stored floor and in phase (0, 0) under it (the rule before the grid), and as ``reveal(...,
-phase="auto")`` picks (the shipped rule), and how often a grid was found. The phase floor is the
+misleads). Per case: the revealed PSNR in step, as this run's best cue picks, as the file's
+stored cue picks above its stored floor and in phase (0, 0) under it (the rule before the grid),
+and as ``reveal(..., phase="auto")`` picks (the shipped rule), how often a grid was found, and
+the likeliest grid's evidence (least, median, most; for the lossless crops too). The phase floor is the
 lowest cover-fit contrast (:func:`stegcli.robust.fit_contrast`) of the lossless crops, less 10%:
 without a grid, an image read at its own size under it is read in phase (0, 0). ``--store`` keeps
 the cue and the floor in each model's weights file (``reading.phase_cue``,
@@ -29,6 +30,7 @@ the cue and the floor in each model's weights file (``reading.phase_cue``,
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 from typing import NamedTuple
@@ -37,13 +39,14 @@ import numpy as np
 import torch
 
 from stegcli.attacks import jpeg
-from stegcli.jpeg_grid import jpeg_grid
+from stegcli.jpeg_grid import GRID_EVIDENCE, likeliest_grid
 from stegcli.metrics import psnr
 from stegcli.robust import (
     DEFAULT_PHASE_CUE,
     PHASE_CUES,
     PHASES,
     RobustCodec,
+    cue_scores,
     fit_contrast,
     secret_images,
 )
@@ -54,6 +57,9 @@ from stegcli.zoo import set_reading, weights_path
 
 OFFSETS = ((4, 6), (5, 6), (4, 7), (5, 7))  # crop offsets of every parity
 ODD = OFFSETS[1:]  # the JPEG cases' odd offsets, one a pair in turn
+# every cue alone, and every set of them joined (stegcli.robust.cue_scores)
+CANDIDATE_CUES = ["+".join(names) for count in range(1, len(PHASE_CUES) + 1)
+                  for names in itertools.combinations(PHASE_CUES, count)]
 
 
 def crop(image: np.ndarray, offset: tuple[int, int], side: int) -> np.ndarray:
@@ -72,13 +78,14 @@ JPEG_CASES = {
 
 class JpegRead(NamedTuple):
     """One image of a JPEG case: every cue and the revealed PSNR per phase, the phase in step, the
-    phase ``reveal(..., phase="auto")`` read in, whether a grid was found, the cover-fit contrast."""
+    phase ``reveal(..., phase="auto")`` read in, the likeliest grid's evidence (a grid is found
+    above :data:`~stegcli.jpeg_grid.GRID_EVIDENCE`), the cover-fit contrast."""
 
     cues: dict
     revealed: dict
     right: tuple[int, int]
     auto: tuple[int, int]
-    grid_found: bool
+    grid_evidence: float
     contrast: float
 
 
@@ -95,6 +102,11 @@ def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray],
     return {phase: cues for phase, (_, cues) in reads.items()}, revealed, fit_contrast(reads)
 
 
+def spread(values: list[float]) -> list[float]:
+    """Least, median and most."""
+    return [round(float(f(values)), 3) for f in (np.min, np.median, np.max)]
+
+
 def auto_phase(codec: RobustCodec, image: np.ndarray) -> tuple[int, int]:
     """The phase ``reveal(..., phase="auto")`` reads in: the rows and columns its secrets lack."""
     read = codec.reveal(image, phase="auto")[0]
@@ -103,8 +115,8 @@ def auto_phase(codec: RobustCodec, image: np.ndarray) -> tuple[int, int]:
 
 def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities: list[int]) -> dict:
     secrets = validation_secrets(covers, codec.secrets)
-    in_phase, out_of_phase, lossless_contrast = [], [], []
-    picks: dict[str, list[bool]] = {name: [] for name in PHASE_CUES}
+    in_phase, out_of_phase, lossless_contrast, lossless_evidence = [], [], [], []
+    picks: dict[str, list[bool]] = {name: [] for name in CANDIDATE_CUES}
     cases: dict[str, list[JpegRead]] = {name: [] for name in JPEG_CASES}
     for i, (cover, hidden) in enumerate(zip(covers, secrets)):
         truths = [from_tensor(s[None]) for s in hidden.split(3)]
@@ -112,12 +124,15 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
         stego = codec.hide(cover8, truths)
         for offset in OFFSETS:
             right = (offset[0] % 2, offset[1] % 2)  # dropping these brings the code back to an even offset
-            cues, revealed, contrast = read_phases(codec, crop(stego, offset, crop_side), truths, offset)
+            image = crop(stego, offset, crop_side)
+            cues, revealed, contrast = read_phases(codec, image, truths, offset)
+            lossless_evidence.append(likeliest_grid(image).evidence)
             in_phase.append(revealed[right])
             out_of_phase.append(np.mean([v for k, v in revealed.items() if k != right]))
             lossless_contrast.append(contrast)
-            for name in PHASE_CUES:
-                picks[name].append(max(PHASES, key=lambda phase: cues[phase][name]) == right)
+            for name in CANDIDATE_CUES:
+                scores = cue_scores(cues, name)
+                picks[name].append(max(PHASES, key=scores.__getitem__) == right)
         odd = ODD[i % len(ODD)]
         padded = np.pad(cover8, ((1, 0), (1, 0), (0, 0)), mode="edge")  # the cover's grid begins at row and column 7
         in_jpeg_cover = {q: codec.hide(jpeg(padded, q)[1:, 1:], truths) for q in qualities}
@@ -127,16 +142,23 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
                 cues, revealed, contrast = read_phases(codec, image, truths, offset)
                 right = (offset[0] % 2, offset[1] % 2)
                 cases[name].append(JpegRead(cues, revealed, right, auto_phase(codec, image),
-                                            jpeg_grid(image) is not None, contrast))
+                                            likeliest_grid(image).evidence, contrast))
     right_share = {name: round(float(np.mean(hits)), 3) for name, hits in picks.items()}
-    best = max(PHASE_CUES, key=lambda name: (right_share[name], name == DEFAULT_PHASE_CUE))
+    # ties go to a single cue, and to the default among those
+    best = max(CANDIDATE_CUES, key=lambda name: (right_share[name], "+" not in name, name == DEFAULT_PHASE_CUE))
     floor = round(0.9 * min(lossless_contrast), 2)
 
     def summary(rows: list[JpegRead]) -> dict:
-        by_cue = [row.revealed[max(PHASES, key=lambda phase: row.cues[phase][best])] for row in rows]
-        with_floor = [row.revealed[(0, 0)] if row.contrast < codec.phase_floor else cue_pick
-                      for row, cue_pick in zip(rows, by_cue, strict=True)]
-        return {"images": len(rows), "grid_found": round(float(np.mean([row.grid_found for row in rows])), 3),
+        def pick(row: JpegRead, cue: str) -> tuple[int, int]:
+            scores = cue_scores(row.cues, cue)
+            return max(PHASES, key=scores.__getitem__)
+
+        by_cue = [row.revealed[pick(row, best)] for row in rows]
+        with_floor = [row.revealed[(0, 0) if row.contrast < codec.phase_floor else pick(row, codec.phase_cue)]
+                      for row in rows]
+        evidence = [row.grid_evidence for row in rows]
+        return {"images": len(rows), "grid_found": round(float(np.mean(np.array(evidence) > GRID_EVIDENCE)), 3),
+                "grid_evidence_min_median_max": spread(evidence),
                 "in_step": round(float(np.mean([row.revealed[row.right] for row in rows])), 2),
                 "by_cue": round(float(np.mean(by_cue)), 2),
                 "cue_and_file_floor": round(float(np.mean(with_floor)), 2),  # the rule before the grid
@@ -146,6 +168,7 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
     return {"revealed_in_phase": round(float(np.mean(in_phase)), 2),
             "revealed_out_of_phase": round(float(np.mean(out_of_phase)), 2),
             "cue_picks_the_phase": right_share, "best_cue": best, "crops": len(in_phase),
+            "lossless_grid_evidence_min_median_max": spread(lossless_evidence),
             "phase_floor": floor, "jpeg_qualities": qualities,
             "jpeg_cases": {name: summary(rows) for name, rows in cases.items()}}
 

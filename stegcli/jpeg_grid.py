@@ -23,8 +23,8 @@ BLOCK = 8
 LUMA = np.array(JFIF_LUMA)  # the Y a JPEG quantises
 COEFFICIENTS = ((7, 7), (7, 0), (0, 7), (6, 6), (7, 6), (6, 7))  # the highest: a JPEG's taken after hiding
 STEPS = np.arange(2, 17)  # quantisation steps tried (1 would match any rounding); coarser ones are zeros here
-GRID_EVIDENCE = 0.5  # share of the median alignment's room below 1 the best one takes up (measured: a JPEG
-# after hiding 0.75 or more, a lossless image or one JPEG'd before hiding 0.28 or less)
+GRID_EVIDENCE = 0.5  # share of the median alignment's room below 1 the best one takes up: a JPEG after hiding
+# stands far above it, a lossless image or one JPEG'd before hiding far below (robust_crop_phase.py's evidence)
 MAX_BLOCKS = 512  # blocks sampled per alignment: a fixed cost, and the 128-px crops measured had 256
 
 
@@ -68,14 +68,19 @@ def clustering(luma: np.ndarray, origin: tuple[int, int]) -> float:
     return float(on_multiples.max(axis=0).mean())
 
 
-def jpeg_grid(image: np.ndarray) -> JpegGrid | None:
-    """The grid of the last JPEG the image went through, or None if it shows none (a lossless
-    image, a JPEG at very high quality, or one rescaled since)."""
+def likeliest_grid(image: np.ndarray) -> JpegGrid | None:
+    """The alignment that stands out most, however little (None for an image under four blocks)."""
     if min(image.shape[:2]) < 4 * BLOCK:
         return None
     luma = image.astype(np.float64) @ LUMA - 128
     scores = {(y, x): clustering(luma, (y, x)) for y in range(BLOCK) for x in range(BLOCK)}
     origin = max(scores, key=scores.__getitem__)
     median = float(np.median(list(scores.values())))
-    evidence = (scores[origin] - median) / max(1 - median, 1e-9)
-    return JpegGrid(origin, evidence) if evidence > GRID_EVIDENCE else None
+    return JpegGrid(origin, (scores[origin] - median) / max(1 - median, 1e-9))
+
+
+def jpeg_grid(image: np.ndarray) -> JpegGrid | None:
+    """The grid of the last JPEG the image went through, or None if it shows none (a lossless
+    image, a JPEG at very high quality, or one rescaled since)."""
+    grid = likeliest_grid(image)
+    return grid if grid is not None and grid.evidence > GRID_EVIDENCE else None

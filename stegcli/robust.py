@@ -77,9 +77,34 @@ def corner_probe(image: np.ndarray, tile: int = PROBE_TILE) -> np.ndarray:
 
 # name -> (image read, secrets read, cover read) -> how likely the phase is in step. Which one
 # picks the phase best depends on the model: ``benchmarks/robust_crop_phase.py --store`` measures
-# that and keeps the winner in the weights file's ``reading`` metadata.
+# that and keeps the winner in the weights file's ``reading`` metadata. A file may also name several
+# joined by "+" (:func:`cue_scores`), where no single one is reliable.
 PHASE_CUES = {"cover_fit": cover_fit, "cover_smoothness": cover_smoothness, "secret_range": secret_range}
 DEFAULT_PHASE_CUE = "cover_fit"  # for files without a measured one
+
+
+def cue_parts(cue: str) -> list[str]:
+    """The :data:`PHASE_CUES` a cue name joins with "+" (each once), or a one-line error."""
+    parts = cue.split("+")
+    if any(part not in PHASE_CUES for part in parts) or len(set(parts)) < len(parts):
+        raise ValueError(f"unknown phase cue {cue!r} (known: {', '.join(PHASE_CUES)}, or several joined by '+')")
+    return parts
+
+
+def cue_scores(cues: dict[tuple[int, int], dict[str, float]], cue: str) -> dict[tuple[int, int], float]:
+    """Each phase's score under ``cue`` (higher: more likely in step). Cues joined by "+" are each
+    standardised over the phases and summed, so that none counts for more by its units: two cues
+    that each pick wrongly now and then, on different images, outvote each other's slips."""
+    parts = cue_parts(cue)
+    if len(parts) == 1:
+        return {phase: values[cue] for phase, values in cues.items()}
+    total = dict.fromkeys(cues, 0.0)
+    for part in parts:
+        values = np.array([cues[phase][part] for phase in total])
+        standardised = (values - values.mean()) / (values.std() or 1.0)
+        for phase, value in zip(total, standardised, strict=True):
+            total[phase] += float(value)
+    return total
 
 
 def fit_contrast(reads: PhaseReads) -> float:
@@ -124,8 +149,10 @@ class RobustCodec:
 
     def __init__(self, model: RobustNet | RobustINN, name: str, device: torch.device | str = "cpu", tile: int = TILE,
                  phase_cue: str = DEFAULT_PHASE_CUE, phase_floor: float = 0.0) -> None:
-        if phase_cue not in PHASE_CUES:
-            raise ModelError(f"{name}: unknown phase cue {phase_cue!r} (known: {', '.join(PHASE_CUES)})")
+        try:
+            cue_parts(phase_cue)
+        except ValueError as error:
+            raise ModelError(f"{name}: {error}") from None
         if not 0 <= phase_floor < 100:
             raise ModelError(f"{name}: phase floor {phase_floor!r} is not a contrast in dB")
         self.model, self.name, self.device, self.phase_cue = model.eval(), name, torch.device(device), phase_cue
@@ -219,7 +246,7 @@ class RobustCodec:
             log.info("reading %sin phase 0,0: its phases' cover fits differ by %.2f dB, under the %.2f dB that "
                      "tells them apart", where, contrast, self.phase_floor)
             return reads[(0, 0)][0]
-        phase, margin = _best_of({phase: cues[self.phase_cue] for phase, (_, cues) in reads.items()})
+        phase, margin = _best_of(cue_scores({phase: cues for phase, (_, cues) in reads.items()}, self.phase_cue))
         log.info("reading %sin phase %d,%d (its %s beats the next phase's by %.3g)", where, *phase,
                  self.phase_cue.replace("_", " "), margin)
         return reads[phase][0]
@@ -242,8 +269,9 @@ class RobustCodec:
         return {phase: cues for phase, (_, cues) in self.phase_reads(self._resized(stego, size)).items()}
 
     def phase_scores(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
-        """For each phase, the model's :attr:`phase_cue`: how likely it is in step (higher: more likely)."""
-        return {phase: cues[self.phase_cue] for phase, cues in self.phase_cues(stego, size).items()}
+        """For each phase, the model's :attr:`phase_cue` (:func:`cue_scores`): how likely it is in
+        step (higher: more likely)."""
+        return cue_scores(self.phase_cues(stego, size), self.phase_cue)
 
     def guess_phase(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> tuple[tuple[int, int], float]:
         """The phase of best :meth:`phase_scores`, and by how much it beats the next one."""

@@ -4,7 +4,7 @@ import numpy as np
 from helpers import smooth_image
 
 from stegcli.attacks import jpeg
-from stegcli.jpeg_grid import DCT, jpeg_grid
+from stegcli.jpeg_grid import DCT, GRID_EVIDENCE, jpeg_grid, likeliest_grid
 
 
 def textured(side: int = 128, seed: int = 0) -> np.ndarray:
@@ -30,6 +30,8 @@ def test_the_dct_is_the_orthonormal_one_a_jpeg_quantises():
 
 def test_a_lossless_image_shows_no_grid():
     assert jpeg_grid(textured()) is None
+    assert likeliest_grid(textured()).evidence < GRID_EVIDENCE  # some alignment is always likeliest
+    assert likeliest_grid(textured()[:24, :24]) is None
     assert jpeg_grid(textured()[:24, :24]) is None  # too small to tell
 
 

@@ -5,6 +5,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -758,8 +759,24 @@ def test_phase_cues_rate_what_they_say():
 
 def test_a_robust_codec_refuses_an_unknown_phase_cue(tiny_weights):
     model = RobustCodec.from_name("robust-1", "cpu").model
-    with pytest.raises(ModelError, match="unknown phase cue 'by_eye'"):
-        RobustCodec(model, "robust-1", phase_cue="by_eye")
+    for cue in ("by_eye", "cover_fit+by_eye", "cover_fit+cover_fit"):
+        with pytest.raises(ModelError, match=f"unknown phase cue '{re.escape(cue)}'"):
+            RobustCodec(model, "robust-1", phase_cue=cue)
+    assert RobustCodec(model, "robust-1", phase_cue="cover_smoothness+secret_range").phase_cue == "cover_smoothness+secret_range"
+
+
+def test_joined_cues_are_summed_in_units_of_their_spread_over_the_phases():
+    from stegcli.robust import cue_scores
+
+    # a decides by a hair where b is sure of another phase; in units of their spread b outvotes a
+    cues = {(0, 0): {"cover_fit": 30.1, "secret_range": -0.09}, (1, 0): {"cover_fit": 30.0, "secret_range": -0.01},
+            (0, 1): {"cover_fit": 20.0, "secret_range": -0.10}, (1, 1): {"cover_fit": 20.0, "secret_range": -0.10}}
+    assert cue_scores(cues, "cover_fit") == {phase: c["cover_fit"] for phase, c in cues.items()}
+    joined = cue_scores(cues, "cover_fit+secret_range")
+    assert max(joined, key=joined.__getitem__) == (1, 0)
+    assert sum(joined.values()) == pytest.approx(0)
+    flat = {phase: {"cover_fit": 25.0, "secret_range": c["secret_range"]} for phase, c in cues.items()}
+    assert max(cue_scores(flat, "cover_fit+secret_range").items(), key=lambda kv: kv[1])[0] == (1, 0)  # a cue without spread adds nothing
 
 
 def test_a_robust_codec_refuses_a_phase_floor_that_is_no_contrast(tiny_weights):
@@ -834,8 +851,10 @@ def test_the_weights_reading_sets_the_phase_cue(tiny_weights, tmp_path, monkeypa
     assert codec.phase_cue == "secret_range"
     assert codec.phase_scores(image) == {phase: cue["secret_range"] for phase, cue in cues.items()}
     assert codec.phase_floor == 0.0  # none stored: the cue always decides
-    set_reading(weights_path("robust-2"), {"phase_cue": "cover_fit", "phase_floor": 1.5})
-    assert RobustCodec.from_name("robust-2", "cpu").phase_floor == 1.5
+    set_reading(weights_path("robust-2"), {"phase_cue": "cover_fit+secret_range", "phase_floor": 1.5})
+    codec = RobustCodec.from_name("robust-2", "cpu")
+    assert codec.phase_floor == 1.5 and codec.phase_cue == "cover_fit+secret_range"
+    assert codec.guess_phase(image)[0] == max(codec.phase_scores(image), key=codec.phase_scores(image).__getitem__)
     set_reading(weights_path("robust-2"), {"phase_floor": "high"})
     with pytest.raises(ModelError, match="phase floor 'high' is not a number"):
         RobustCodec.from_name("robust-2", "cpu")

@@ -178,6 +178,21 @@ def test_shipped_robust_reveal_finds_the_size_of_a_halved_stego_and_reads_a_jpeg
     assert np.array_equal(floored, in_step)
 
 
+def test_shipped_robust_3_finds_a_lossless_crops_phase_by_its_joined_cue():
+    """No single cue picks robust-3's phase reliably (docs/models.md); its file names two joined,
+    and a lossless crop at an odd offset is read in step with --phase auto."""
+    codec = RobustCodec.from_name("robust-3", "cpu")
+    cover, secrets = sample_images(3)
+    crop = codec.hide(cover, secrets)[5:, 7:]
+    assert "+" in codec.phase_cue
+    assert codec.guess_phase(crop)[0] == (1, 1)
+    auto, in_step = codec.reveal(crop, phase="auto"), codec.reveal(crop, phase=(1, 1))
+    assert all(np.array_equal(a, b) for a, b in zip(auto, in_step, strict=True))
+    in_step_db = np.mean([psnr(r, s[6:, 8:]) for r, s in zip(in_step, secrets, strict=True)])
+    print(f"robust-3, lossless crop at (5, 7): {in_step_db:.2f} dB in the phase its {codec.phase_cue} picks")
+    assert in_step_db > ROBUST_FLOOR_DB["robust-3"][0] - 2  # the uncropped PNG's floor, less the crop's lost edge
+
+
 def test_shipped_robust_reads_a_jpeg_cropped_since_in_the_phase_its_grid_gives():
     """robust-3's phase cues pick about at random once a JPEG has smoothed its code, and its phase
     floor is too low to catch that; the JPEG's own 8x8 grid, moved by the crop like the code, says
