@@ -6,8 +6,9 @@ is cropped to ``--crop`` pixels at offsets of each parity (rows 4/5, columns 6/7
 four ways: dropping 0 or 1 first rows and columns (``RobustCodec.reveal(..., phase=)``). Printed per model, as JSON: the revealed PSNR
 in phase and the mean of the three out-of-phase reveals, and, for each cue of
 :data:`stegcli.robust.PHASE_CUES` (a receiver's own guess, no truth needed: the cover read's fit
-to the image, the cover read's smoothness, the secrets read staying in range), how often the
-phase it rates best is the right one, and the cue that is right most often.
+to the image, the cover read's smoothness, the secrets read staying in range) and each set of them
+joined (:func:`stegcli.robust.cue_scores`), how often the phase it rates best is the right one, and
+the cue that is right most often (a single one on a tie).
 
 A JPEG smooths the code until no cue tells the phase, but leaves its 8x8 grid
 (:mod:`stegcli.jpeg_grid`). So each stego also goes through a JPEG at each of ``--qualities``,
@@ -102,6 +103,12 @@ def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray],
     return {phase: cues for phase, (_, cues) in reads.items()}, revealed, fit_contrast(reads)
 
 
+def picked(cues: dict, cue: str) -> tuple[int, int]:
+    """The phase ``cue`` rates best, from every cue per phase."""
+    scores = cue_scores(cues, cue)
+    return max(PHASES, key=scores.__getitem__)
+
+
 def spread(values: list[float]) -> list[float]:
     """Least, median and most."""
     return [round(float(f(values)), 3) for f in (np.min, np.median, np.max)]
@@ -131,8 +138,7 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
             out_of_phase.append(np.mean([v for k, v in revealed.items() if k != right]))
             lossless_contrast.append(contrast)
             for name in CANDIDATE_CUES:
-                scores = cue_scores(cues, name)
-                picks[name].append(max(PHASES, key=scores.__getitem__) == right)
+                picks[name].append(picked(cues, name) == right)
         odd = ODD[i % len(ODD)]
         padded = np.pad(cover8, ((1, 0), (1, 0), (0, 0)), mode="edge")  # the cover's grid begins at row and column 7
         in_jpeg_cover = {q: codec.hide(jpeg(padded, q)[1:, 1:], truths) for q in qualities}
@@ -149,12 +155,8 @@ def measure(codec: RobustCodec, covers: torch.Tensor, crop_side: int, qualities:
     floor = round(0.9 * min(lossless_contrast), 2)
 
     def summary(rows: list[JpegRead]) -> dict:
-        def pick(row: JpegRead, cue: str) -> tuple[int, int]:
-            scores = cue_scores(row.cues, cue)
-            return max(PHASES, key=scores.__getitem__)
-
-        by_cue = [row.revealed[pick(row, best)] for row in rows]
-        with_floor = [row.revealed[(0, 0) if row.contrast < codec.phase_floor else pick(row, codec.phase_cue)]
+        by_cue = [row.revealed[picked(row.cues, best)] for row in rows]
+        with_floor = [row.revealed[(0, 0) if row.contrast < codec.phase_floor else picked(row.cues, codec.phase_cue)]
                       for row in rows]
         evidence = [row.grid_evidence for row in rows]
         return {"images": len(rows), "grid_found": round(float(np.mean(np.array(evidence) > GRID_EVIDENCE)), 3),
