@@ -48,6 +48,7 @@ from stegcli.robust import (
     PHASES,
     RobustCodec,
     cue_scores,
+    cues_by_phase,
     fit_contrast,
     secret_images,
 )
@@ -100,7 +101,7 @@ def read_phases(codec: RobustCodec, image: np.ndarray, truths: list[np.ndarray],
         y, x = offset[0] + phase[0], offset[1] + phase[1]
         revealed[phase] = float(np.mean([psnr(r, t[y : y + r.shape[0], x : x + r.shape[1]])
                                          for r, t in zip(secret_images(secrets), truths, strict=True)]))
-    return {phase: cues for phase, (_, cues) in reads.items()}, revealed, fit_contrast(reads)
+    return cues_by_phase(reads), revealed, fit_contrast(reads)
 
 
 def picked(cues: dict, cue: str) -> tuple[int, int]:

@@ -107,6 +107,11 @@ def cue_scores(cues: dict[tuple[int, int], dict[str, float]], cue: str) -> dict[
     return total
 
 
+def cues_by_phase(reads: PhaseReads) -> dict[tuple[int, int], dict[str, float]]:
+    """Every cue per phase, without the secrets read."""
+    return {phase: cues for phase, (_, cues) in reads.items()}
+
+
 def fit_contrast(reads: PhaseReads) -> float:
     """How far (dB) the best phase's cover fit stands above the mean of the other three: a few dB
     with the code intact, little once a JPEG or a zoom has smoothed it, and then no cue tells the
@@ -246,7 +251,7 @@ class RobustCodec:
             log.info("reading %sin phase 0,0: its phases' cover fits differ by %.2f dB, under the %.2f dB that "
                      "tells them apart", where, contrast, self.phase_floor)
             return reads[(0, 0)][0]
-        phase, margin = _best_of(cue_scores({phase: cues for phase, (_, cues) in reads.items()}, self.phase_cue))
+        phase, margin = _best_of(cue_scores(cues_by_phase(reads), self.phase_cue))
         log.info("reading %sin phase %d,%d (its %s beats the next phase's by %.3g)", where, *phase,
                  self.phase_cue.replace("_", " "), margin)
         return reads[phase][0]
@@ -266,7 +271,7 @@ class RobustCodec:
     def phase_cues(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], dict[str, float]]:
         """Every cue of :data:`PHASE_CUES` for each phase (higher: more likely in step).
         ``benchmarks/robust_crop_phase.py`` measures how often each one's best is right."""
-        return {phase: cues for phase, (_, cues) in self.phase_reads(self._resized(stego, size)).items()}
+        return cues_by_phase(self.phase_reads(self._resized(stego, size)))
 
     def phase_scores(self, stego: np.ndarray, size: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
         """For each phase, the model's :attr:`phase_cue` (:func:`cue_scores`): how likely it is in
