@@ -10,6 +10,7 @@ proxy.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from stegcli.errors import UsageError
+
+MAX_BLUR_SIGMA = 256.0  # pixels; far past any blur that leaves a picture
 
 
 def jpeg_bytes(image: np.ndarray, quality: int, full_chroma: bool = False) -> bytes:
@@ -51,8 +54,11 @@ def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def rescale(image: np.ndarray, factor: float) -> np.ndarray:
-    """Scale both sides by ``factor`` (bicubic)."""
+    """Scale both sides by ``factor`` (bicubic); refuses a result larger than stegcli reads."""
     height, width = image.shape[:2]
+    if height * width * factor * factor > Image.MAX_IMAGE_PIXELS:
+        raise UsageError(f"--scale {factor}: a {width}x{height} image would grow past "
+                         f"{Image.MAX_IMAGE_PIXELS} pixels")
     return resize(image, max(1, round(height * factor)), max(1, round(width * factor)))
 
 
@@ -77,10 +83,11 @@ class AttackSpec:
     def __post_init__(self) -> None:
         if self.crop is not None and not 0 < self.crop <= 1:
             raise UsageError(f"--crop {self.crop}: keep a fraction of each side in (0, 1]")
-        for name in ("scale", "blur", "noise"):
+        for name, most in (("scale", math.inf), ("blur", MAX_BLUR_SIGMA), ("noise", 1.0)):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise UsageError(f"--{name} {value}: must be positive")
+            if value is not None and not (math.isfinite(value) and 0 < value <= most):
+                limit = "" if math.isinf(most) else f" and at most {most:g}"
+                raise UsageError(f"--{name} {value}: must be positive, finite{limit}")
         if self.jpeg is not None and not 1 <= self.jpeg <= 95:
             raise UsageError(f"--jpeg {self.jpeg}: quality must be 1 to 95")
 

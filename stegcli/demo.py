@@ -20,6 +20,11 @@ def _installed(kind: str) -> list[str]:
     return [spec.name for spec in registered_models(kind) if model_info(spec)["installed"]]
 
 
+def demo_models() -> list[str]:
+    """The installed models the demo runs: every bits model, and isn-1."""
+    return _installed("bits") + [name for name in _installed("isn") if name == "isn-1"]
+
+
 def run_bits_demo(out_dir: Path, device: torch.device) -> list[dict]:
     """Embed the bundled text with every installed bits model; write inputs and outputs to ``out_dir``."""
     cover = read_image(sample_path("cover.png"), "cover")

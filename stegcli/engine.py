@@ -20,8 +20,17 @@ MIN_SIDE = 16
 TILE = 1024  # full-resolution tile side: bounds peak memory on large images, same result
 
 
-def check_min_side(image: np.ndarray, what: str) -> None:
-    """Refuse images under MIN_SIDE pixels on a side (every model needs some room)."""
+def check_rgb8(image: np.ndarray, what: str) -> None:
+    """Refuse what is not an (H, W, 3) uint8 RGB array, as :func:`~stegcli.imageio.read_image` gives: a float
+    or RGBA array would otherwise be hidden wrongly without a word."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        kind = f"{image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+        raise InputError(f"{what}: expected an (H, W, 3) uint8 RGB array (stegcli.read_image gives one), got a {kind}")
+
+
+def check_image(image: np.ndarray, what: str) -> None:
+    """:func:`check_rgb8`, and refuse images under MIN_SIDE pixels on a side (every model needs some room)."""
+    check_rgb8(image, what)
     height, width = image.shape[:2]
     if min(height, width) < MIN_SIDE:
         raise CapacityError(f"{what} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} pixels are needed")
@@ -46,7 +55,7 @@ class StegoEngine:
 
     def region(self, image: np.ndarray, what: str) -> tuple[int, int]:
         """The stride-aligned (h, w) the model works on; refuses images under MIN_SIDE."""
-        check_min_side(image, what)
+        check_image(image, what)
         return aligned_shape(*image.shape[:2], self.model.config.stride)
 
     @torch.no_grad()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from stegcli.engine import StegoEngine
+from stegcli.engine import StegoEngine, check_rgb8
 from stegcli.errors import UsageError
 from stegcli.key import StegoKey
 from stegcli.nn import MosaicINN, StegoINN
@@ -44,6 +44,7 @@ def model_for(count: int) -> str:
 
 def fit_to(image: np.ndarray, height: int, width: int, label: str) -> np.ndarray:
     """Resize a secret to the cover's size (Lanczos), with a notice when it changes."""
+    check_rgb8(image, label)
     if image.shape[:2] == (height, width):
         return image
     log.info("%s: resized from %dx%d to the cover's %dx%d", label, image.shape[1], image.shape[0], width, height)

@@ -51,8 +51,10 @@ class StegoKey:
     def from_bytes(cls, data: bytes, label: str = "key") -> "StegoKey":
         try:
             record = np.load(io.BytesIO(data), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise InputError(f"{label}: not a valid .npy key file ({exc})") from None
+        except (ValueError, OSError, EOFError):  # numpy's own text suggests unpickling, which keys never need
+            raise InputError(f"{label}: not a valid .npy key file (steg hide --key-out writes them)") from None
+        if not isinstance(record, np.ndarray):  # an .npz archive
+            raise InputError(f"{label}: an .npz archive, not a .npy key file (steg hide --key-out writes them)")
         names = record.dtype.names or ()
         if record.shape != () or set(names) != {"format", "model", "digest", "z", "residual"}:
             raise InputError(f"{label}: not a stegcli key (dtype {record.dtype}, shape {record.shape})")
@@ -65,6 +67,6 @@ class StegoKey:
             raise InputError(f"{label}: residual has dtype {residual.dtype}, expected float16")
         try:
             model, digest = record["model"].item().decode(), bytes.fromhex(record["digest"].item().decode())
-        except ValueError:
+        except (ValueError, AttributeError):  # not bytes, not UTF-8 or not hex
             raise InputError(f"{label}: key header is corrupt") from None
         return cls(model=model, digest=digest, z=z.copy(), residual=residual.copy())

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from stegcli.attacks import resize
-from stegcli.engine import MIN_SIDE, check_min_side
-from stegcli.errors import ModelError, UsageError
+from stegcli.engine import MIN_SIDE, check_image
+from stegcli.errors import CapacityError, ModelError, UsageError
 from stegcli.images import fit_to
 from stegcli.jpeg_grid import jpeg_grid
 from stegcli.metrics import psnr
@@ -185,7 +185,7 @@ class RobustCodec:
     def hide(self, cover: np.ndarray, secrets: list[np.ndarray]) -> np.ndarray:
         """The 8-bit stego image (same size as the cover); secrets are resized to the cover."""
         self.check_count(len(secrets), f"{len(secrets)} secret image(s)")
-        check_min_side(cover, "cover")
+        check_image(cover, "cover")
         height, width = cover.shape[:2]
         secret_t = torch.cat([to_tensor(fit_to(s, height, width, f"secret {i + 1}"), self.device)
                               for i, s in enumerate(secrets)], dim=1)
@@ -306,9 +306,12 @@ class RobustCodec:
         """The image without its first ``phase`` rows and columns, as it is read."""
         if phase not in PHASES:
             raise UsageError(f"phase {phase}: rows and columns to drop must be 0 or 1")
-        stego = stego[phase[0]:, phase[1]:]
-        check_min_side(stego, "stego")
-        return stego
+        check_image(stego, "stego")
+        height, width = stego.shape[:2]
+        if min(height - phase[0], width - phase[1]) < MIN_SIDE:
+            raise CapacityError(f"stego is {width}x{height}; reading it in phase {phase[0]},{phase[1]} would leave "
+                                f"under {MIN_SIDE} pixels on a side (other phases need {MIN_SIDE + 1}x{MIN_SIDE + 1})")
+        return stego[phase[0]:, phase[1]:]
 
     @torch.no_grad()
     def _read(self, image: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:

@@ -98,7 +98,9 @@ def get_spec(name: str, kind: Kinds = None) -> ModelSpec:
     spec = _REGISTRY.get(name)
     if spec is None or not _matches(spec, kind):
         names = ", ".join(s.name for s in registered_models(kind))
-        raise UsageError(f"unknown model {name!r}; known models: {names}")
+        if spec is None:
+            raise UsageError(f"unknown model {name!r}; known models: {names}")
+        raise UsageError(f"{name!r} is a {spec.kind} model, not one for this command; use one of: {names}")
     return spec
 
 
@@ -240,13 +242,21 @@ def _write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: d
 
 
 def model_info(spec: ModelSpec) -> dict[str, Any]:
-    """What ``steg models`` shows: reads metadata and tensor shapes, not the weights."""
+    """What ``steg models`` shows: reads metadata and tensor shapes, not the weights.
+
+    A file that is there but cannot be read counts as not installed, with the reason in ``problem``:
+    ``steg models`` is where a user looks when a model fails, so it must not fail itself.
+    """
     path = weights_dir() / spec.filename
     info: dict[str, Any] = {"name": spec.name, "kind": spec.kind, "summary": spec.summary,
-                            "installed": path.exists(), "path": str(path)}
+                            "installed": False, "path": str(path)}
     if not path.exists():
         return info
-    meta = read_metadata(path)
+    try:
+        meta = read_metadata(path)
+    except ModelError as exc:
+        return {**info, "problem": str(exc)}
+    info["installed"] = True
     with safe_open(str(path), framework="pt") as handle:
         params = sum(int(torch.tensor(handle.get_slice(k).get_shape()).prod()) for k in handle.keys())
     info.update(size_bytes=path.stat().st_size, parameters=params, config=meta["config"],

@@ -64,9 +64,16 @@ def test_chain_applies_in_order_and_checks_its_arguments(image):
     spec = AttackSpec(crop=0.5, scale=2.0)
     assert apply_attacks(image, spec).shape == image.shape  # crop first, then scale back up
     assert AttackSpec().empty and not spec.empty and spec.describe() == "crop 0.5, scale 2.0"
-    for bad in (dict(crop=0), dict(crop=1.5), dict(scale=-1), dict(blur=0), dict(noise=-0.1), dict(jpeg=0), dict(jpeg=100)):
+    for bad in (dict(crop=0), dict(crop=1.5), dict(scale=-1), dict(blur=0), dict(noise=-0.1), dict(jpeg=0), dict(jpeg=100),
+                dict(scale=float("inf")), dict(blur=float("inf")), dict(blur=1e30), dict(noise=float("inf")),
+                dict(noise=float("nan")), dict(noise=1.5)):
         with pytest.raises(UsageError):
             AttackSpec(**bad)
+
+
+def test_a_scale_past_the_pixel_limit_is_refused_before_any_work(image):
+    with pytest.raises(UsageError, match="would grow past"):
+        apply_attacks(image, AttackSpec(scale=1e6))
 
 
 def test_jpeg_destination_is_one_real_jpeg_encode(image):

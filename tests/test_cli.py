@@ -183,6 +183,60 @@ def test_no_payload(tiny_weights, cover_png):
     assert_fails(run_steg(["extract-bits", str(cover_png)]), 5, "no payload")
 
 
+def test_key_out_naming_the_stego_by_another_spelling_is_refused(tiny_weights, tmp_path, cover_png, message_file,
+                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    for spelling in (str(tmp_path / "s.png"), "sub/../s.png"):
+        assert_fails(run_steg(["embed-bits", str(message_file), "-c", str(cover_png), "-o", "s.png",
+                               "--key-out", spelling]), 2, "name the same file")
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_stego_and_key_cannot_share_stdout(tiny_weights, tmp_path, cover_png, message_file):
+    assert_fails(run_steg(["embed-bits", str(message_file), "-c", str(cover_png), "--key-out", "-"]), 2,
+                 "give --key-out FILE")
+
+
+def test_unwritable_key_leaves_no_stego(tiny_weights, tmp_path, cover_png, message_file):
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"x")
+    out = tmp_path / "s.png"
+    assert_fails(run_steg(["embed-bits", str(message_file), "-c", str(cover_png), "-o", str(out),
+                           "--key-out", str(blocker / "z.npy")]), 2, "is not a folder")
+    assert not out.exists()
+
+
+def test_npz_and_mistyped_keys_are_input_errors(embedded, tmp_path):
+    stego, key = embedded
+    archive = tmp_path / "k.npz"
+    np.savez(archive, z=np.zeros(3))
+    assert_fails(run_steg(["extract-bits", str(stego), "--key", str(archive)]), 3, "an .npz archive")
+    record = np.load(key, allow_pickle=False)
+    fields = [(name, "<i8" if name == "model" else record.dtype.fields[name][0]) for name in record.dtype.names]
+    mistyped = np.zeros((), dtype=fields)
+    for name in record.dtype.names:
+        if name != "model":
+            mistyped[name] = record[name]
+    np.save(tmp_path / "int-model.npy", mistyped, allow_pickle=False)
+    assert_fails(run_steg(["extract-bits", str(stego), "--key", str(tmp_path / "int-model.npy")]), 3, "corrupt")
+
+
+def test_text_given_as_key_does_not_suggest_unpickling(embedded, tmp_path):
+    stego, _ = embedded
+    text = tmp_path / "key.txt"
+    text.write_text("not a key")
+    result = run_steg(["extract-bits", str(stego), "--key", str(text)])
+    assert_fails(result, 3, "not a valid .npy key file")
+    assert "pickle" not in result.stderr
+
+
+def test_parse_errors_are_one_line(tiny_weights, tmp_path, cover_png):
+    assert_fails(run_steg(["attack", str(cover_png), "--jpeg", "abc"]), 2, "--jpeg")
+    assert_fails(run_steg(["extract-bits", str(cover_png), "--bogus"]), 2, "No such option: --bogus")
+    assert_fails(run_steg(["embed-bits"]), 2, "steg embed-bits --help")
+
+
 def test_help_lists_the_exit_codes():
     r = run_steg(["--help"])
     assert r.code == 0 and b"Exit codes" in r.stdout

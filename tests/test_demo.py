@@ -25,3 +25,16 @@ def test_demo_hides_and_reveals_an_image_when_isn_1_is_installed(tiny_weights, t
     assert "an image in the bundled cover" in r.stderr
     for name in ("secret.png", "stego-isn-1.png", "revealed-isn-1.png", "figure-isn-1.png"):
         assert (out / name).exists()
+
+
+def test_demo_without_weights_is_a_weights_error_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path / "none"))
+    r = run_steg(["demo", "-o", str(tmp_path / "out")])
+    assert r.code == 6 and "nothing to demonstrate" in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_refuses_a_file_as_its_folder(tiny_weights, tmp_path):
+    (tmp_path / "f").write_bytes(b"x")
+    r = run_steg(["demo", "-o", str(tmp_path / "f")])
+    assert r.code == 2 and "is a file" in r.stderr

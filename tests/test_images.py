@@ -159,3 +159,38 @@ def test_cli_reveal_refuses_the_key_of_another_stego(tiny_weights, tmp_path, pic
         assert r.code == 0, r.stderr
     r = run_steg(["reveal", str(tmp_path / "one.png"), "--key", str(tmp_path / "two.npy"), "-o", str(tmp_path / "r.png")])
     assert r.code == 5 and "different stego" in r.stderr and not (tmp_path / "r.png").exists()
+
+
+def test_api_refuses_arrays_that_are_not_8_bit_rgb():
+    c = codec(1)
+    cover = smooth_image(32, 32)
+    for bad in (cover[..., 0], np.dstack([cover, cover[..., :1]]), cover.astype(np.float32) / 255, Image.fromarray(cover)):
+        with pytest.raises(InputError, match=r"\(H, W, 3\) uint8"):
+            c.hide(cover, [bad])
+    with pytest.raises(InputError, match="cover"):
+        c.hide(cover.astype(np.float64), [cover])
+
+
+def test_cli_reveal_refuses_a_bits_key_as_an_input_error(tiny_weights, tmp_path, pictures):
+    cover, _ = pictures
+    message, stego, key = tmp_path / "m.txt", tmp_path / "bits.png", tmp_path / "bz.npy"
+    message.write_bytes(b"hi")
+    assert run_steg(["embed-bits", str(message), "-c", cover, "-o", str(stego), "--key-out", str(key), "-q"]).code == 0
+    r = run_steg(["reveal", str(stego), "--key", str(key), "-o", str(tmp_path / "r.png")])
+    assert r.code == 3 and "made by bits-3" in r.stderr
+    r = run_steg(["hide", cover, cover, "-m", "bits-3", "-o", str(tmp_path / "s.png")])
+    assert r.code == 2 and "'bits-3' is a bits model" in r.stderr
+
+
+def test_cli_reveal_output_checks(tiny_weights, tmp_path, pictures, monkeypatch):
+    cover, secrets = pictures
+    stego = tmp_path / "stego.png"
+    assert run_steg(["hide", cover, *secrets[:2], "-o", str(stego)]).code == 0
+    monkeypatch.chdir(tmp_path)
+    r = run_steg(["reveal", str(stego), "-n", "2", "-o", "."])
+    assert r.code == 2 and "is a directory" in r.stderr
+    r = run_steg(["reveal", "-", "--key", "-", "-o", "r.png"], stdin=stego.read_bytes())
+    assert r.code == 2 and "only one input can come from stdin" in r.stderr
+    r = run_steg(["reveal", str(stego), "-n", "2", "-o", "shown.jpg"])  # a revealed image hides nothing: JPEG is fine
+    assert r.code == 0, r.stderr
+    assert [Image.open(tmp_path / f"shown-{i}.jpg").format for i in (1, 2)] == ["JPEG", "JPEG"]

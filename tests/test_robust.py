@@ -26,7 +26,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from stegcli.attacks import resize
-from stegcli.errors import ModelError, UsageError
+from stegcli.errors import CapacityError, ModelError, UsageError
 from stegcli.evaluate import EVAL_ATTACKS, evaluate_attacks, parse_attacks
 from stegcli.metrics import flat_guess, psnr
 from stegcli.nn import RobustINNConfig
@@ -280,6 +280,14 @@ def test_robust_reveal_in_a_phase_reads_the_image_without_its_first_rows_and_col
                                                     strict=True))
     with pytest.raises(UsageError, match="0 or 1"):
         codec.reveal(image, phase=(2, 0))
+
+
+def test_a_smallest_stego_says_why_other_phases_cannot_be_read(tiny_weights):
+    codec = RobustCodec.from_name("robust-3", "cpu")
+    image = smooth_image(16, 16, 5)
+    assert len(codec.reveal(image)) == 3
+    with pytest.raises(CapacityError, match="stego is 16x16; reading it in phase 1,0"):
+        codec.reveal(image, phase="auto")
 
 
 def test_evaluate_attacks_measures_what_each_attack_does():

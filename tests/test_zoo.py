@@ -2,7 +2,8 @@ import json
 
 import pytest
 import torch
-from helpers import tiny_inn
+from helpers import run_steg, smooth_image, tiny_inn
+from PIL import Image
 from safetensors.torch import save_file
 
 from stegcli.errors import ModelError, UsageError
@@ -58,6 +59,27 @@ def test_corrupt_file_is_named(tmp_path):
     path.write_bytes(b"garbage" * 10)
     with pytest.raises(ModelError, match="bits-1.safetensors is not a readable safetensors file"):
         load_weights_file(path)
+
+
+def test_models_lists_an_unreadable_file_instead_of_failing(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEGCLI_WEIGHTS", str(tmp_path))
+    (tmp_path / "bits-3.safetensors").write_bytes(b"junk")
+    info = model_info(get_spec("bits-3"))
+    assert not info["installed"] and "not a readable safetensors file" in info["problem"]
+    r = run_steg(["models"])
+    assert r.code == 0 and "unreadable" in r.stderr
+    r = run_steg(["capacity", str(save_png(tmp_path / "c.png"))])
+    assert r.code == 0, r.stderr
+
+
+def save_png(path):
+    Image.fromarray(smooth_image(32, 32)).save(path)
+    return path
+
+
+def test_a_model_of_another_family_is_named_as_such():
+    with pytest.raises(UsageError, match="'bits-3' is a bits model"):
+        get_spec("bits-3", ("isn", "mosaic"))
 
 
 def test_shape_mismatch_with_config_is_named(tmp_path):

@@ -65,13 +65,28 @@ def _root(
     """Hide data in images with invertible neural networks."""
 
 
+# Typer re-exports one of click's exceptions (from its own copy of click in recent versions); its base
+# ClickException is what every parse error (bad option, value out of range, missing argument) raises.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: runs the app and maps StegError to its exit code."""
+    """Console-script entry point: runs the app and turns every error into one line on stderr and its exit code."""
     try:
-        app(args=argv, prog_name="steg")
+        code = app(args=argv, prog_name="steg", standalone_mode=False)
     except StegError as exc:
         sys.stderr.write(f"steg: error: {exc}\n")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except _ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare `steg` or `steg bits`: the help, as usual
+            exc.show()
+        else:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"steg: error: {exc.format_message()}{hint}\n")
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("steg: interrupted\n")
         sys.exit(130)
+    if isinstance(code, int) and code:  # typer.Exit and --help return their code without standalone mode
+        sys.exit(code)

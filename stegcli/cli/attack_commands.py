@@ -7,17 +7,19 @@ from typing import Annotated, Optional
 import typer
 
 from stegcli.cli.common import (
-    STDIO,
     Force,
     Quiet,
-    check_output,
     notice,
     refuse_binary_to_terminal,
     setup,
-    write_output,
 )
 from stegcli.errors import UsageError
-from stegcli.imageio import read_image
+from stegcli.imageio import (
+    STDIO,
+    check_output,
+    read_image,
+    write_output,
+)
 
 
 def attack_command(
@@ -28,7 +30,7 @@ def attack_command(
     blur: Annotated[Optional[float], typer.Option("--blur", help="Gaussian blur sigma in pixels.")] = None,
     scale: Annotated[Optional[float], typer.Option("--scale", help="Resize both sides by this factor (bicubic).")] = None,
     crop: Annotated[Optional[float], typer.Option("--crop", help="Keep this central fraction of each side.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the noise.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the noise.")] = 0,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:

@@ -10,7 +10,6 @@ from rich.table import Table
 
 from stegcli.bits import DEFAULT_BITS_MODEL, BitsCodec, capacity_bytes
 from stegcli.cli.common import (
-    STDIO,
     BitsModel,
     Device,
     Force,
@@ -26,7 +25,13 @@ from stegcli.cli.common import (
 )
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import check_output, read_bytes, read_image, write_output
+from stegcli.imageio import (
+    STDIO,
+    check_output,
+    read_bytes,
+    read_image,
+    write_output,
+)
 from stegcli.zoo import get_spec, model_info, registered_models
 
 
@@ -73,7 +78,7 @@ def extract_bits_command(
     """Get the exact hidden bytes back, or fail with a non-zero exit code."""
     setup(quiet)
     check_output(output, [stego] + ([key] if key else []), force)
-    image, stego_key = read_stego_and_key(stego, key)
+    image, stego_key = read_stego_and_key(stego, key, "bits")
     name = model or (stego_key.model if stego_key is not None else DEFAULT_BITS_MODEL)
     codec = BitsCodec.from_name(get_spec(name, "bits").name, resolve_device(device))
     message = codec.extract(image, stego_key)

@@ -10,8 +10,7 @@ import json
 import logging
 import re
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import numpy as np
 import typer
@@ -19,7 +18,7 @@ from PIL import Image
 from rich.console import Console
 
 from stegcli.engine import MIN_SIDE
-from stegcli.errors import UsageError
+from stegcli.errors import InputError, UsageError
 from stegcli.imageio import (
     STDIO,
     check_output,
@@ -27,9 +26,13 @@ from stegcli.imageio import (
     lossless_format,
     read_image,
     read_key,
-    write_output,
+    same_file,
+    write_outputs,
 )
 from stegcli.key import StegoKey
+
+if TYPE_CHECKING:
+    from stegcli.zoo import Kinds
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -95,20 +98,37 @@ def check_stego_outputs(output: Optional[str], key_out: Optional[str], inputs: l
     """Refuse bad stego/key destinations before any work, so nothing partial is written."""
     check_output(output, inputs, force)
     check_output(key_out, inputs, force)
-    if output is not None and key_out is not None and Path(output) == Path(key_out):
-        raise UsageError("--output and --key-out name the same file")
+    if key_out is not None and same_file(output or STDIO, key_out):
+        raise UsageError("--output and --key-out name the same file" if output else
+                         "the stego goes to stdout (no -o), so the key cannot: give --key-out FILE")
     if output is not None:
         lossless_format(output)
     refuse_binary_to_terminal(output, "a PNG image")
+    if key_out == STDIO:
+        refuse_binary_to_terminal(key_out, "a key")
 
 
 def write_stego(output: Optional[str], key_out: Optional[str], stego, key) -> None:
-    write_output(output, encode_image(stego, output or STDIO))
-    if key_out is not None:
-        write_output(key_out, key.to_bytes())
+    """The stego and its key, both or neither."""
+    items = [(output, encode_image(stego, output or STDIO))]
+    write_outputs(items + ([(key_out, key.to_bytes())] if key_out is not None else []))
 
 
-def read_stego_and_key(stego: str, key: Optional[str]) -> tuple[np.ndarray, Optional[StegoKey]]:
-    """The stego first, then the key: in a pipeline the key file is complete once stdin ends."""
+def read_stego_and_key(stego: str, key: Optional[str], kinds: Kinds) -> tuple[np.ndarray, Optional[StegoKey]]:
+    """The stego first, then the key: in a pipeline the key file is complete once stdin ends.
+
+    A key of a model outside ``kinds`` (a bits key given to reveal) is refused as a wrong input.
+    """
+    if stego == STDIO and key == STDIO:
+        raise UsageError("only one input can come from stdin")
     image = read_image(stego, "stego")
-    return image, (read_key(key) if key is not None else None)
+    if key is None:
+        return image, None
+    from stegcli.zoo import registered_models  # imports torch: only once a key is read
+
+    stego_key = read_key(key)
+    wanted = (kinds,) if isinstance(kinds, str) else kinds
+    spec = next((s for s in registered_models() if s.name == stego_key.model), None)
+    if spec is not None and spec.kind not in wanted:
+        raise InputError(f"key {key}: made by {spec.name}; this command reads the keys of {' and '.join(wanted)} models")
+    return image, stego_key

@@ -7,27 +7,33 @@ from typing import Annotated, Optional
 
 import typer
 
-from stegcli.attacks import JPEG_SUFFIXES
+from stegcli.attacks import JPEG_SUFFIXES, jpeg_bytes
 from stegcli.cli.common import (
-    STDIO,
     Device,
     Force,
     Quiet,
-    check_output,
     check_stego_outputs,
-    encode_image,
-    lossless_format,
     notice,
     parse_size,
     read_stego_and_key,
     refuse_binary_to_terminal,
     setup,
-    write_output,
     write_stego,
 )
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import read_image
+from stegcli.imageio import (
+    STDIO,
+    check_encodable,
+    check_output,
+    encode_image,
+    lossless_format,
+    read_image,
+    write_output,
+    write_outputs,
+)
+
+REVEALED_JPEG_QUALITY = 95  # a revealed image carries nothing hidden, so it may be a JPEG
 
 
 def numbered_outputs(output: str, count: int) -> list[str]:
@@ -35,11 +41,20 @@ def numbered_outputs(output: str, count: int) -> list[str]:
     if count == 1:
         return [output]
     path = Path(output)
+    if not path.name or path.is_dir():
+        raise UsageError(f"output {output} is a directory; give -o NAME.png")
     width = len(str(count))
     return [str(path.with_name(f"{path.stem}-{i:0{width}d}{path.suffix}")) for i in range(1, count + 1)]
 
 
 Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N), trained against JPEG, noise, blur, rescaling and cropping; no key.")]
+
+
+def encode_revealed(image, dest: str) -> bytes:
+    """A revealed image for ``dest``: JPEG (quality 95) for a .jpg name, else as a stego is written."""
+    if Path(dest).suffix.lower() in JPEG_SUFFIXES:
+        return jpeg_bytes(image, REVEALED_JPEG_QUALITY)
+    return encode_image(image, dest)
 
 
 def parse_phase(text: str) -> tuple[int, int] | str:
@@ -92,6 +107,7 @@ def hide_command(
     check_stego_outputs(output, key_out, [cover, *secrets], force)
     codec = ImageCodec.from_name(name, resolve_device(device))
     cover_image = read_image(cover, "cover")
+    check_encodable(output, *cover_image.shape[:2])
     secret_images = [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)]
     result = codec.hide(cover_image, secret_images)
     write_stego(output, key_out, result.stego, result.key)
@@ -116,7 +132,9 @@ def _hide_robust(cover: str, secrets: list[str], output: Optional[str], key_out:
     stego_is_jpeg(dest, quality)  # refuses a bad format or quality before any work
     codec = RobustCodec.from_name(name, resolve_device(device))
     codec.check_count(len(secrets), f"{len(secrets)} secret image(s)")
-    stego = codec.hide(read_image(cover, "cover"), [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])
+    cover_image = read_image(cover, "cover")
+    check_encodable(output, *cover_image.shape[:2])
+    stego = codec.hide(cover_image, [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])
     write_output(output, encode_stego(stego, dest, quality))
     notice(f"hid {len(secrets)} image(s) with {codec.name}")
 
@@ -135,7 +153,7 @@ def reveal_command(
     quiet: Quiet = False,
 ) -> None:
     """Reveal the hidden images: keyless from the stego alone, near-lossless with --key; --robust for robust stegos."""
-    from stegcli.images import ImageCodec, model_for
+    from stegcli.images import IMAGE_KINDS, ImageCodec, model_for
 
     setup(quiet)
     is_robust = _is_robust(robust, model)
@@ -146,7 +164,7 @@ def reveal_command(
             raise UsageError(f"{flag} is for robust stegos (--robust); the other models need the stego's exact pixels")
     original_size = None if size is None else "auto" if size.strip().lower() == "auto" else parse_size(size)
     read_phase = parse_phase(phase) if phase is not None else None
-    image, stego_key = read_stego_and_key(stego, key)
+    image, stego_key = read_stego_and_key(stego, key, IMAGE_KINDS)
     if is_robust:
         from stegcli.robust import RobustCodec, robust_model_for
 
@@ -167,10 +185,12 @@ def reveal_command(
         targets = list(numbered_outputs(output, count))
         for target in targets:
             check_output(target, [stego] + ([key] if key else []), force)
-            lossless_format(target)
+            if Path(target).suffix.lower() not in JPEG_SUFFIXES:
+                lossless_format(target)
+    check_encodable(targets[0], *image.shape[:2])
     revealed = (codec.reveal(image, count, original_size, read_phase) if is_robust
                 else codec.reveal(image, stego_key, count))
-    for target, picture in zip(targets, revealed, strict=True):
-        write_output(target, encode_image(picture, target or STDIO))
+    write_outputs([(target, encode_revealed(picture, target or STDIO))
+                   for target, picture in zip(targets, revealed, strict=True)])
     how = "" if is_robust else (" using the key" if key else " (keyless)")
     notice(f"revealed {len(revealed)} image(s) with {codec.name}{how}")

@@ -11,7 +11,7 @@ from rich.table import Table
 from stegcli.bits import BitsCodec
 from stegcli.cli.common import Device, Force, Json, Quiet, console, setup, to_json
 from stegcli.device import resolve_device
-from stegcli.errors import UsageError
+from stegcli.errors import ModelError, UsageError
 from stegcli.train.data import list_images
 from stegcli.zoo import get_spec, model_info, registered_models
 
@@ -27,12 +27,15 @@ def models_command(as_json: Json = False) -> None:
         table.add_column(col)
     for info in infos:
         table.add_row(
-            info["name"], info["kind"], "yes" if info["installed"] else "no",
+            info["name"], info["kind"], "yes" if info["installed"] else "unreadable" if "problem" in info else "no",
             f"{info['parameters']:,}" if info["installed"] else "-",
             f"{info['size_bytes'] / 1e6:.1f} MB" if info["installed"] else "-",
             info["summary"],
         )
     console.print(table)
+    for info in infos:
+        if "problem" in info:
+            console.print(f"{info['name']}: {info['problem']}", markup=False)
 
 
 def demo_command(
@@ -42,14 +45,16 @@ def demo_command(
     quiet: Quiet = False,
 ) -> None:
     """Run the main job on bundled samples and print what it measured."""
-    from stegcli.demo import run_demo
+    from stegcli.demo import demo_models, run_demo
 
     setup(quiet)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"demo folder {output} is a file; name a folder")
     if output.exists() and any(output.iterdir()) and not force:
         raise UsageError(f"demo folder {output} is not empty; use --force to write into it")
+    if not demo_models():
+        raise ModelError("neither bits-N nor isn-1 weights are installed (steg models); nothing to demonstrate")
     bit_rows, image_rows = run_demo(output, resolve_device(device))
-    if not bit_rows and not image_rows:
-        raise UsageError("no model is installed; nothing to demonstrate")
     if bit_rows:
         table = Table(title=f"bytes in the bundled cover (files in {output})")
         for col in ("model", "bytes", "bpp", "stego PSNR", "stego SSIM", "exact (key)", "exact (keyless)"):
