@@ -104,6 +104,12 @@ def _to_rgb8(img: Image.Image, label: str) -> np.ndarray:
         log.info("%s: %d-bit image reduced to 8 bits", label, 16 if top == 65535.0 else 32)
         img = Image.fromarray(np.clip(arr / top * 255 + 0.5, 0, 255).astype(np.uint8), "L")
         mode = "L"
+    elif mode == "F":  # floating-point TIFFs: values in [0, 1] by convention, else taken as grey levels
+        arr = np.nan_to_num(np.asarray(img, dtype=np.float64))
+        unit = arr.size > 0 and arr.max() <= 1.0
+        log.info("%s: floating-point image reduced to 8 bits (values read as %s)", label, "0-1" if unit else "0-255")
+        img = Image.fromarray(np.clip(arr * (255.0 if unit else 1.0) + 0.5, 0, 255).astype(np.uint8), "L")
+        mode = "L"
     if mode == "RGB":
         return np.asarray(img, dtype=np.uint8).copy()
     if mode == "P" and "transparency" in img.info or mode in ("RGBA", "LA", "PA"):

@@ -42,6 +42,12 @@ def test_dark_sixteen_bit_png_stays_dark(tmp_path):
     assert read_image(path).max() == 1
 
 
+def test_floating_point_tiff_in_unit_range_is_scaled(tmp_path):
+    path = tmp_path / "float.tif"
+    Image.fromarray(np.full((16, 16), 0.5, np.float32), "F").save(path)
+    assert read_image(path).max() == 128  # 0.5 of full scale, not black
+
+
 def png_rgb16(path, pixels: np.ndarray) -> None:
     """A 16-bit RGB PNG, which Pillow reads but cannot write."""
     def chunk(kind: bytes, data: bytes) -> bytes:
