@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from stegcli.attacks import JPEG_SUFFIXES, jpeg_bytes
@@ -50,7 +51,7 @@ def numbered_outputs(output: str, count: int) -> list[str]:
 Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N), trained against JPEG, noise, blur, rescaling and cropping; no key.")]
 
 
-def encode_revealed(image, dest: str) -> bytes:
+def encode_revealed(image: np.ndarray, dest: str) -> bytes:
     """A revealed image for ``dest``: JPEG (quality 95) for a .jpg name, else as a stego is written."""
     if Path(dest).suffix.lower() in JPEG_SUFFIXES:
         return jpeg_bytes(image, REVEALED_JPEG_QUALITY)
