@@ -124,6 +124,8 @@ def embed_bits(cover: np.ndarray, message: bytes, model: str = DEFAULT_BITS_MODE
     return BitsCodec.from_name(model, device).embed(cover, message)
 
 
-def extract_bits(stego: np.ndarray, key: StegoKey | None = None, model: str = DEFAULT_BITS_MODEL, device: str = "cpu") -> bytes:
-    """Get the exact message back from a stego, with or without its key."""
-    return BitsCodec.from_name(model, device).extract(stego, key)
+def extract_bits(stego: np.ndarray, key: StegoKey | None = None, model: str | None = None, device: str = "cpu") -> bytes:
+    """Get the exact message back from a stego, with or without its key (the model: ``model``, else the key's,
+    else the default)."""
+    name = model or (key.model if key is not None else DEFAULT_BITS_MODEL)
+    return BitsCodec.from_name(name, device).extract(stego, key)

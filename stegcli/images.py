@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 
 from stegcli.engine import StegoEngine, check_rgb8
-from stegcli.errors import UsageError
+from stegcli.errors import InputError, UsageError
 from stegcli.key import StegoKey
 from stegcli.nn import MosaicINN, StegoINN
 from stegcli.tensors import from_tensor, to_tensor
@@ -40,6 +40,12 @@ def model_for(count: int) -> str:
     if count <= MAX_ISN_SECRETS:
         return f"isn-{count}"
     return f"mosaic-{math.ceil(math.sqrt(count)) ** 2}"
+
+
+def check_secret_list(secrets: list[np.ndarray]) -> None:
+    """One array is not a list of one secret: its rows would be counted as secrets."""
+    if not isinstance(secrets, (list, tuple)):
+        raise InputError(f"secrets: expected a list of images, got a {type(secrets).__name__}")
 
 
 def fit_to(image: np.ndarray, height: int, width: int, label: str) -> np.ndarray:
@@ -80,6 +86,7 @@ class ImageCodec:
             raise UsageError(f"{what} does not match {self.name}, which hides {self.secrets} image(s)")
 
     def hide(self, cover: np.ndarray, secrets: list[np.ndarray]) -> HideResult:
+        check_secret_list(secrets)
         self.check_count(len(secrets), f"{len(secrets)} secret image(s)")
         h, w = self.engine.region(cover, "cover")
         height, width = cover.shape[:2]

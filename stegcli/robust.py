@@ -19,7 +19,7 @@ import torch
 from stegcli.attacks import resize
 from stegcli.engine import MIN_SIDE, check_image
 from stegcli.errors import CapacityError, ModelError, UsageError
-from stegcli.images import fit_to
+from stegcli.images import check_secret_list, fit_to
 from stegcli.jpeg_grid import jpeg_grid
 from stegcli.metrics import psnr
 from stegcli.nn import RobustINN, RobustNet
@@ -184,6 +184,7 @@ class RobustCodec:
     @torch.no_grad()
     def hide(self, cover: np.ndarray, secrets: list[np.ndarray]) -> np.ndarray:
         """The 8-bit stego image (same size as the cover); secrets are resized to the cover."""
+        check_secret_list(secrets)
         self.check_count(len(secrets), f"{len(secrets)} secret image(s)")
         check_image(cover, "cover")
         height, width = cover.shape[:2]
@@ -296,6 +297,8 @@ class RobustCodec:
     @staticmethod
     def _resized(stego: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
         """The image resized back to ``size``, with a notice when that changes it."""
+        if size is not None and min(size) < MIN_SIDE:
+            raise UsageError(f"size {tuple(size)}: each side at least {MIN_SIDE} pixels")
         if size is not None and stego.shape[:2] != tuple(size):
             log.info("resizing the %dx%d image to %dx%d before revealing", stego.shape[1], stego.shape[0], size[1], size[0])
             stego = resize(stego, *size)

@@ -131,3 +131,10 @@ def test_key_makes_extraction_exact_even_where_the_stego_saturates():
     result = c.embed(cover, message)
     assert (result.stego == 255).mean() > 0.1  # clamping really happened
     assert c.extract(png_roundtrip(result.stego), result.key) == message
+
+
+def test_extract_bits_takes_the_model_from_the_key(tiny_weights):
+    from stegcli.bits import embed_bits, extract_bits
+
+    result = embed_bits(smooth_image(32, 32), b"from bits-1", model="bits-1")
+    assert extract_bits(result.stego, result.key) == b"from bits-1"

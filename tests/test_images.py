@@ -169,6 +169,8 @@ def test_api_refuses_arrays_that_are_not_8_bit_rgb():
             c.hide(cover, [bad])
     with pytest.raises(InputError, match="cover"):
         c.hide(cover.astype(np.float64), [cover])
+    with pytest.raises(InputError, match="a list of images"):
+        c.hide(cover, cover)  # one array is not a list of its rows
 
 
 def test_cli_reveal_refuses_a_bits_key_as_an_input_error(tiny_weights, tmp_path, pictures):

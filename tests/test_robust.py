@@ -280,6 +280,8 @@ def test_robust_reveal_in_a_phase_reads_the_image_without_its_first_rows_and_col
                                                     strict=True))
     with pytest.raises(UsageError, match="0 or 1"):
         codec.reveal(image, phase=(2, 0))
+    with pytest.raises(UsageError, match="at least 16 pixels"):
+        codec.reveal(image, size=(0, 5))
 
 
 def test_a_smallest_stego_says_why_other_phases_cannot_be_read(tiny_weights):

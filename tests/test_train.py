@@ -21,6 +21,21 @@ def test_split_is_fixed_and_disjoint(photo_dir):
     assert all(is_validation(p.name) for p in val)
 
 
+def test_list_images_skips_what_is_not_a_file_and_banks_name_corrupt_files(tmp_path):
+    from PIL import Image
+
+    from stegcli.errors import InputError
+    from stegcli.train.data import ImageBank
+
+    Image.fromarray(smooth_image(20, 20)).save(tmp_path / "a.png")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "nowhere.png")
+    assert [p.name for p in list_images(tmp_path)] == ["a.png"]
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nX")
+    with pytest.raises(InputError, match="bad.png: not a readable image"):
+        ImageBank(list_images(tmp_path), 16)
+
+
 def test_checkpoint_round_trip_includes_optimizer_state(tmp_path):
     model = torch.nn.Linear(3, 2)
     opt = torch.optim.Adam(model.parameters(), lr=0.1)
@@ -143,6 +158,40 @@ def test_train_refuses_to_replace_a_checkpoint_or_an_export_without_force(cli_ph
     assert fresh_export.is_file()
     steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
     assert max(steps) == 1
+
+
+def test_train_checks_its_numbers_and_folders_before_any_run_folder(cli_photo_dir, tmp_path):
+    from helpers import run_steg
+
+    run = tmp_path / "run"
+    args = ["train", "bits", "--data", str(cli_photo_dir), "--bpp", "1", "--steps", "1", "--batch", "1", "--patch", "32",
+            "--blocks", "1", "--growth", "4", "--device", "cpu", "--run", str(run)]
+    for bad, text in ((["--lr", "-1"], "learning rate must be positive"), (["--lr", "nan"], "learning rate"),
+                      (["--patch", "33"], "must be even"), (["--batch", "0"], "--batch"), (["--steps", "-5"], "--steps"),
+                      (["--decay-every", "0"], "--decay-every"), (["--threads", "-1"], "--threads"),
+                      (["--resume"], "holds no checkpoint.safetensors")):
+        r = run_steg([*args, *bad])
+        assert r.code == 2 and text in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
+    assert not run.exists()  # a mistyped --run with --resume would have trained (and exported) a fresh model
+    (tmp_path / "file").write_bytes(b"x")
+    r = run_steg([*args[:-1], str(tmp_path / "file")])
+    assert r.code == 2 and "is a file" in r.stderr
+    r = run_steg(["train", "mosaic", "-g", "3", *args[2:4], "--patch", "32", "--steps", "1", "--run", str(run)])
+    assert r.code == 2 and "multiples of 6" in r.stderr
+
+
+def test_train_refuses_weights_and_checkpoints_of_another_model(cli_photo_dir, tmp_path):
+    from helpers import run_steg, write_tiny_bits_weights
+
+    bits = write_tiny_bits_weights(tmp_path, 1, seed=3)  # the same network as an isn-1 of that width
+    args = ["train", "isn", "--data", str(cli_photo_dir), "--steps", "1", "--batch", "1", "--patch", "32",
+            "--blocks", "2", "--growth", "8", "--device", "cpu"]
+    r = run_steg([*args, "--run", str(tmp_path / "isn"), "--init", str(bits)])
+    assert r.code == 6 and "a bits model's weights" in r.stderr
+    bits_run = tmp_path / "bits"
+    assert run_steg(["train", "bits", "--bpp", "1", *args[2:], "--run", str(bits_run)]).code == 0
+    r = run_steg([*args, "--run", str(bits_run), "--resume", "--steps", "2"])
+    assert r.code == 6 and "trains bits-1, not isn-1" in r.stderr
 
 
 def test_time_limit_stops_the_run_even_with_frequent_checkpoints(tmp_path):

@@ -106,10 +106,11 @@ def eval_command(
     def crops(folder: Path, offset: int, per_cover: int = 1) -> list:
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder")
+        where = f"{folder}" if split == "all" else f"{folder} (its {split} split)"
         try:
             return fixed_crops(list_images(folder, split), pairs * per_cover, size, seed + offset, per_cover, offset)
         except ValueError as exc:
-            raise UsageError(f"{folder}: {exc}") from None
+            raise UsageError(f"{where}: {exc}") from None
 
     dev = resolve_device(device)
     if attacks is not None or spec.kind == "robust":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,19 +15,19 @@ from stegcli.imageio import check_output
 
 Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
-Steps = Annotated[int, typer.Option("--steps", help="Train until this many steps in total.")]
+Steps = Annotated[int, typer.Option("--steps", min=0, help="Train until this many steps in total.")]
 Lr = Annotated[float, typer.Option("--lr", help="Adam learning rate.")]
-DecayEvery = Annotated[int, typer.Option("--decay-every", help="Halve the learning rate every N steps.")]
-Batch = Annotated[int, typer.Option("--batch")]
-Patch = Annotated[int, typer.Option("--patch", help="Square training crop size.")]
-Blocks = Annotated[int, typer.Option("--blocks", help="Coupling blocks.")]
-Growth = Annotated[int, typer.Option("--growth", help="Dense-block growth (width).")]
+DecayEvery = Annotated[int, typer.Option("--decay-every", min=1, help="Halve the learning rate every N steps.")]
+Batch = Annotated[int, typer.Option("--batch", min=1)]
+Patch = Annotated[int, typer.Option("--patch", min=16, help="Square training crop size (even; a multiple of the mosaic stride for mosaic models).")]
+Blocks = Annotated[int, typer.Option("--blocks", min=1, help="Coupling blocks.")]
+Growth = Annotated[int, typer.Option("--growth", min=1, help="Dense-block growth (width).")]
 StegoWeight = Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")]
 LowWeight = Annotated[float, typer.Option("--low-weight", help="Weight of L2 of the low-frequency band.")]
 RevealWeight = Annotated[float, typer.Option("--reveal-weight", help="Weight of the keyless reveal loss.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue from the run folder's checkpoint.")]
 Export = Annotated[Optional[Path], typer.Option("--export", help="Write the trained weights (safetensors) here.")]
-Threads = Annotated[int, typer.Option("--threads", help="CPU threads (0: torch default).")]
+Threads = Annotated[int, typer.Option("--threads", min=0, help="CPU threads (0: torch default).")]
 Minutes = Annotated[float, typer.Option("--minutes", min=0, help="Stop after this much wall time (then checkpoint and export); 0: no limit.")]
 LrWarmup = Annotated[int, typer.Option("--lr-warmup", min=0, help="Ramp the learning rate up over the first N steps of a run with a fresh optimizer (useful with --init; not on --resume).")]
 ValEvery = Annotated[int, typer.Option("--val-every", min=1, help="Validate (and log the validation) every N steps.")]
@@ -48,6 +49,14 @@ def start_over(run_dir: Path, force: bool) -> None:
         (run_dir / name).unlink(missing_ok=True)
 
 
+def check_resumable(run_dir: Path) -> None:
+    """``--resume`` of a folder without a checkpoint (a mistyped ``--run``) would train, or export, a fresh model."""
+    from stegcli.train.loop import CHECKPOINT_NAME
+
+    if not (run_dir / CHECKPOINT_NAME).is_file():
+        raise UsageError(f"--resume: run folder {run_dir} holds no {CHECKPOINT_NAME}; drop --resume to start a run")
+
+
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
                   threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, lr_warmup: int = 0,
@@ -58,20 +67,28 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
     from stegcli.train.recipes import Architecture
     from stegcli.train.recipes import export as export_weights
 
-    if threads:
-        torch.set_num_threads(threads)
-    torch.backends.cudnn.benchmark = True  # fixed patch sizes: let cuDNN pick its fastest convolutions
     if not data.is_dir():
         raise UsageError(f"--data {data} is not a folder")
+    if not (math.isfinite(lr) and lr > 0):
+        raise UsageError(f"--lr {lr}: a learning rate must be positive")
+    if patch % 2:
+        raise UsageError(f"--patch {patch}: must be even (the networks work in 2x2 Haar blocks)")
     for option, path in (("--init", init), ("--init-hide", extra.get("init_hide"))):
         if path is not None and not path.is_file():
             raise UsageError(f"{option} {path} is not a file")
     run_dir = run or Path("runs") / name
     check_output(export, [], force, makes_folder=True)  # before hours of training, not after
-    if not resume:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UsageError(f"--run {run_dir} is a file, not a run folder")
+    if resume:
+        check_resumable(run_dir)
+    else:
         start_over(run_dir, force)
+    if threads:
+        torch.set_num_threads(threads)
+    torch.backends.cudnn.benchmark = True  # fixed patch sizes: let cuDNN pick its fastest convolutions
     settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup,
-                             val_every=val_every)
+                             val_every=val_every, model=name)
     trainer = recipe(data, count, run_dir, settings,
                      resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
     if export is not None:
@@ -147,6 +164,7 @@ def train_mosaic_command(
 
 
 ARCHS = ("inn", "unet")
+UNET_MIN_PATCH = 32
 UNET = "(--arch unet)"
 INN = "(--arch inn)"
 
@@ -257,6 +275,9 @@ def _train_robust_unet(secrets: int, lr: Optional[float], levels: Optional[int],
                                           adversarial=adversarial_weight, warmup_steps=warmup))
     if freeze_embedder and common["init"] is None and not common["resume"]:
         raise UsageError("--freeze-embedder needs --init FILE: a trained model whose hiding code stays fixed")
+    if common["patch"] < UNET_MIN_PATCH:
+        raise UsageError(f"--patch {common['patch']}: --arch unet needs at least {UNET_MIN_PATCH} (its critics' "
+                         "receptive field)")
     _run_training(train_robust, secrets, f"robust-{secrets}", blocks=_given(levels, 4), growth=_given(width, 16),
                   lr=_given(lr, 5e-4), weights=weights, freeze_embedder=freeze_embedder, fold=_given(fold, 1),
                   residual_blur=_given(residual_blur, 0.0), **common)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from stegcli.errors import InputError
+from stegcli.imageio import read_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -24,7 +24,7 @@ def list_images(root: Path, split: str = "all") -> list[Path]:
     """Images of ``root``, sorted by name: ``all``, or the fixed ``train``/``val`` split."""
     if split not in ("all", "train", "val"):
         raise ValueError(f"split must be 'all', 'train' or 'val', not {split!r}")
-    files = sorted(p for p in Path(root).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = sorted(p for p in Path(root).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     if split == "all":
         return files
     return [p for p in files if is_validation(p.name) == (split == "val")]
@@ -36,8 +36,7 @@ class ImageBank:
     def __init__(self, paths: list[Path], min_size: int, what: str = "images") -> None:
         self.images: list[np.ndarray] = []
         for path in paths:
-            with Image.open(path) as img:
-                arr = np.asarray(img.convert("RGB"))
+            arr = read_image(path)  # a corrupt file is one clear InputError, as everywhere else
             if min(arr.shape[:2]) >= min_size:
                 self.images.append(arr)
         if not self.images:

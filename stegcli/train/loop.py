@@ -57,6 +57,7 @@ class TrainSettings:
     seed: int = 0
     minutes: float = 0.0  # stop (checkpoint, export) after this much wall time in this run; 0: no limit
     lr_warmup: int = 0  # ramp the lr up linearly over this many steps while Adam's moments are fresh (not on --resume)
+    model: str = ""  # the model this run trains (e.g. "isn-1"); a checkpoint of another one is not resumed
 
 
 class Trainer:
@@ -102,7 +103,11 @@ class Trainer:
     def resume(self) -> None:
         """Continue the run folder's checkpoint; refuse one of another architecture, even one with the same
         tensors (a ``luma_only`` flag has none), rather than train a network the run never was."""
-        saved, current = checkpoint_state(self.checkpoint_path).get("architecture"), self.architecture() or {}
+        state = checkpoint_state(self.checkpoint_path)
+        trained = state.get("settings", {}).get("model", "")
+        if trained and self.s.model and trained != self.s.model:  # bits-1 and isn-1 share every tensor's shape
+            raise ModelError(f"{self.checkpoint_path} trains {trained}, not {self.s.model}; give its run folder")
+        saved, current = state.get("architecture"), self.architecture() or {}
         if saved is not None and saved != current:
             changed = sorted(k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k))
             raise ModelError(f"{self.checkpoint_path} was trained with another architecture "

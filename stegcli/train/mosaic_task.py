@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from stegcli.errors import UsageError
 from stegcli.nn import MosaicINN, splice, split
 from stegcli.train.data import ImageBank
 from stegcli.train.hiding_task import HidingTask, LossWeights, Payload
@@ -48,7 +49,8 @@ class MosaicTask(HidingTask):
             raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
         stride = model.config.stride
         if patch % stride or val_size % stride:
-            raise ValueError(f"patch {patch} and validation size {val_size} must be multiples of {stride}")
+            raise UsageError(f"--patch {patch} (and the validation size {val_size}) must be multiples of {stride}, "
+                             f"the stride of {model.config.grid}x{model.config.grid} mosaics")
         super().__init__(train, val, model, payload, patch, batch, weights or MosaicWeights(), val_size)
         self.stage = stage
 

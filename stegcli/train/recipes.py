@@ -51,29 +51,33 @@ class Architecture:
 
 
 def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
-           console: Console | None, warm_starts: list[tuple[torch.nn.Module, Path | None]] = ()) -> Trainer:
-    """Resume if asked, then fill each (network, weights file) pair that never trained, then fit."""
+           console: Console | None, warm_starts: list[tuple[torch.nn.Module, Path | None, tuple[str, ...]]] = ()) -> Trainer:
+    """Resume if asked, then fill each (network, weights file, kinds it may be) that never trained, then fit."""
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()
-    for module, path in warm_starts:
+    for module, path, kinds in warm_starts:
         if path is not None:
-            warm_start(module, path, console)
+            warm_start(module, path, console, kinds)
     trainer.fit()
     return trainer
 
 
-def warm_start(model: torch.nn.Module, path: Path, console: Console | None = None) -> bool:
+def warm_start(model: torch.nn.Module, path: Path, console: Console | None = None,
+               kinds: tuple[str, ...] | None = None) -> bool:
     """Load a weights file into a network that never trained (so later resumes keep their progress).
 
     This is how training continues from shipped weights: ``--init weights/isn-4.safetensors``.
     A U-Net robust model may start from one with fewer secrets (:meth:`RobustNet.grow_from`); an
     invertible one from an ``isn-N`` or ``robust-N`` file with as many or fewer blocks
-    (:func:`~stegcli.train.robust_inn_task.load_inn_start`).
+    (:func:`~stegcli.train.robust_inn_task.load_inn_start`). A file of a kind outside ``kinds`` is
+    refused even when its tensors fit (``bits-1`` and ``isn-1`` have the same network).
     """
     if not is_fresh(model):
         return False
-    source, _ = load_weights_file(path, expected_name=None)
+    source, meta = load_weights_file(path, expected_name=None)
+    if kinds is not None and meta.get("kind") not in kinds:
+        raise ModelError(f"{path}: a {meta.get('kind')} model's weights; this starts from {' or '.join(kinds)} weights")
     if isinstance(model, RobustINN):
         identity = load_inn_start(model, source, str(path))
         if console is not None:
@@ -124,7 +128,7 @@ def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, dev
                console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``; ``init`` starts from a weights file."""
     task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp), weights)
-    return _train(task, run_dir, settings, device, resume, console, [(task.model, init)])
+    return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("bits",))])
 
 
 def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -132,7 +136,7 @@ def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, 
               console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train an ``isn-<secrets>`` model: covers and secrets drawn independently from the training split."""
     task = _hiding_task(data, arch or Architecture(), 3 * secrets, lambda bank: ImagesPayload(secrets, bank), weights)
-    return _train(task, run_dir, settings, device, resume, console, [(task.model, init)])
+    return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("isn",))])
 
 
 def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -153,7 +157,8 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
     model = MosaicINN(config)
     task = MosaicTask(train, val, model, ImagesPayload(config.secrets, train), arch.patch, arch.batch, weights,
                       arch.val_size, stage)
-    return _train(task, run_dir, settings, device, resume, console, [(model, init), (model.hide, init_hide)])
+    return _train(task, run_dir, settings, device, resume, console,
+                  [(model, init, ("mosaic",)), (model.hide, init_hide, ("isn",))])
 
 
 def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -167,7 +172,7 @@ def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSetting
     train, val = _banks(data, arch)
     config = RobustConfig(secrets, width=arch.growth, levels=arch.blocks, fold=fold, residual_blur=residual_blur)
     task = RobustTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_embedder)
-    return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
+    return _train(task, run_dir, settings, device, resume, console, [(task.net, init, ("robust",))])
 
 
 def train_robust_inn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -187,7 +192,7 @@ def train_robust_inn(data: Path, secrets: int, run_dir: Path, settings: TrainSet
     config = RobustINNConfig(secrets, blocks=arch.blocks, growth=arch.growth, refine=refine, luma_only=luma_only,
                              chroma_blur=chroma_blur)
     task = RobustINNTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_inn)
-    return _train(task, run_dir, settings, device, resume, console, [(task.net, init)])
+    return _train(task, run_dir, settings, device, resume, console, [(task.net, init, ("isn", "robust"))])
 
 
 def export(trainer: Trainer, out: Path, metrics: dict | None = None, notes: dict | None = None) -> str:
