@@ -54,7 +54,7 @@ class StegoEngine:
         return self.model.config.secret_channels
 
     def region(self, image: np.ndarray, what: str) -> tuple[int, int]:
-        """The stride-aligned (h, w) the model works on; refuses images under MIN_SIDE."""
+        """The stride-aligned (h, w) the model works on; refuses what :func:`check_image` refuses."""
         check_image(image, what)
         return aligned_shape(*image.shape[:2], self.model.config.stride)
 
