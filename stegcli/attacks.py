@@ -118,12 +118,20 @@ def apply_attacks(image: np.ndarray, spec: AttackSpec, seed: int = 0, skip_jpeg:
 JPEG_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".jfif"}
 
 
-def encode_attacked(image: np.ndarray, spec: AttackSpec, dest: str, seed: int = 0) -> bytes:
-    """The attacked image encoded for ``dest``: a JPEG destination is the JPEG attack itself (one encode)."""
+def is_jpeg(dest: str | Path) -> bool:
+    return Path(dest).suffix.lower() in JPEG_SUFFIXES
+
+
+def encode_for(image: np.ndarray, dest: str | Path, jpeg_quality: int | None) -> bytes:
+    """``image`` encoded for ``dest``: a JPEG at ``jpeg_quality`` for a .jpg name, else losslessly by suffix
+    (PNG for stdout). Robust stegos, attacked and revealed images may be JPEGs; other stegos may not."""
     from stegcli.imageio import encode_image
 
-    if Path(dest).suffix.lower() in JPEG_SUFFIXES:
-        if spec.jpeg is None:
-            raise UsageError(f"{dest}: a JPEG output is a JPEG attack; say its quality with --jpeg Q")
-        return jpeg_bytes(apply_attacks(image, spec, seed, skip_jpeg=True), spec.jpeg)
-    return encode_image(apply_attacks(image, spec, seed), dest)
+    return jpeg_bytes(image, jpeg_quality) if is_jpeg(dest) else encode_image(image, dest)
+
+
+def encode_attacked(image: np.ndarray, spec: AttackSpec, dest: str, seed: int = 0) -> bytes:
+    """The attacked image encoded for ``dest``: a JPEG destination is the JPEG attack itself (one encode)."""
+    if is_jpeg(dest) and spec.jpeg is None:
+        raise UsageError(f"{dest}: a JPEG output is a JPEG attack; say its quality with --jpeg Q")
+    return encode_for(apply_attacks(image, spec, seed, skip_jpeg=is_jpeg(dest)), dest, spec.jpeg)

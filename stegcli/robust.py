@@ -11,7 +11,6 @@ than the networks see, so memory follows the tile, not the image.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -338,10 +337,10 @@ DEFAULT_JPEG_QUALITY = 90
 
 def stego_is_jpeg(dest: str, quality: int | None = None) -> bool:
     """Whether a robust stego for ``dest`` is written as JPEG; refuses a quality that does not apply."""
-    from stegcli.attacks import JPEG_SUFFIXES
+    from stegcli.attacks import is_jpeg
     from stegcli.imageio import lossless_format
 
-    if Path(dest).suffix.lower() in JPEG_SUFFIXES:
+    if is_jpeg(dest):
         if quality is not None and not 1 <= quality <= 95:
             raise UsageError(f"--quality {quality}: JPEG quality must be 1 to 95")
         return True
@@ -353,9 +352,7 @@ def stego_is_jpeg(dest: str, quality: int | None = None) -> bool:
 
 def encode_stego(stego: np.ndarray, dest: str, quality: int | None = None) -> bytes:
     """Encode a robust stego for ``dest``: JPEG (at ``quality``, default 90) for .jpg names, else losslessly."""
-    from stegcli.attacks import jpeg_bytes
-    from stegcli.imageio import encode_image
+    from stegcli.attacks import encode_for
 
-    if stego_is_jpeg(dest, quality):
-        return jpeg_bytes(stego, DEFAULT_JPEG_QUALITY if quality is None else quality)
-    return encode_image(stego, dest)
+    stego_is_jpeg(dest, quality)  # refuses a quality that does not apply, or a lossy format that is not JPEG
+    return encode_for(stego, dest, DEFAULT_JPEG_QUALITY if quality is None else quality)

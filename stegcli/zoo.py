@@ -86,17 +86,23 @@ for _n in range(1, 4):
 Kinds = str | tuple[str, ...] | None  # one family, several, or any
 
 
-def _matches(spec: ModelSpec, kind: Kinds) -> bool:
+def is_kind(spec: ModelSpec, kind: Kinds) -> bool:
+    """Whether ``spec`` belongs to ``kind``: one family, one of several, or any (None)."""
     return kind is None or spec.kind == kind or (isinstance(kind, tuple) and spec.kind in kind)
 
 
+def find_spec(name: str) -> ModelSpec | None:
+    """The registered model of that name, or None (:func:`get_spec` refuses an unknown name instead)."""
+    return _REGISTRY.get(name)
+
+
 def registered_models(kind: Kinds = None) -> list[ModelSpec]:
-    return [s for s in _REGISTRY.values() if _matches(s, kind)]
+    return [s for s in _REGISTRY.values() if is_kind(s, kind)]
 
 
 def get_spec(name: str, kind: Kinds = None) -> ModelSpec:
-    spec = _REGISTRY.get(name)
-    if spec is None or not _matches(spec, kind):
+    spec = find_spec(name)
+    if spec is None or not is_kind(spec, kind):
         names = ", ".join(s.name for s in registered_models(kind))
         if spec is None:
             raise UsageError(f"unknown model {name!r}; known models: {names}")

@@ -124,11 +124,11 @@ def read_stego_and_key(stego: str, key: Optional[str], kinds: Kinds) -> tuple[np
     image = read_image(stego, "stego")
     if key is None:
         return image, None
-    from stegcli.zoo import registered_models  # imports torch: only once a key is read
+    from stegcli.zoo import find_spec, is_kind  # imports torch: only once a key is read
 
     stego_key = read_key(key)
-    wanted = (kinds,) if isinstance(kinds, str) else kinds
-    spec = next((s for s in registered_models() if s.name == stego_key.model), None)
-    if spec is not None and spec.kind not in wanted:
-        raise InputError(f"key {key}: made by {spec.name}; this command reads the keys of {' and '.join(wanted)} models")
+    spec = find_spec(stego_key.model)
+    if spec is not None and not is_kind(spec, kinds):
+        wanted = " and ".join((kinds,) if isinstance(kinds, str) else kinds)
+        raise InputError(f"key {key}: made by {spec.name}; this command reads the keys of {wanted} models")
     return image, stego_key

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from stegcli.attacks import JPEG_SUFFIXES, jpeg_bytes
+from stegcli.attacks import encode_for, is_jpeg
 from stegcli.cli.common import (
     Device,
     Force,
@@ -27,7 +26,6 @@ from stegcli.imageio import (
     STDIO,
     check_encodable,
     check_output,
-    encode_image,
     lossless_format,
     read_image,
     write_output,
@@ -49,13 +47,6 @@ def numbered_outputs(output: str, count: int) -> list[str]:
 
 
 Robust = Annotated[bool, typer.Option("--robust", help="Robust model (robust-N), trained against JPEG, noise, blur, rescaling and cropping; no key.")]
-
-
-def encode_revealed(image: np.ndarray, dest: str) -> bytes:
-    """A revealed image for ``dest``: JPEG (quality 95) for a .jpg name, else as a stego is written."""
-    if Path(dest).suffix.lower() in JPEG_SUFFIXES:
-        return jpeg_bytes(image, REVEALED_JPEG_QUALITY)
-    return encode_image(image, dest)
 
 
 def parse_phase(text: str) -> tuple[int, int] | str:
@@ -99,7 +90,7 @@ def hide_command(
         return
     from stegcli.images import ImageCodec, model_for
 
-    if output is not None and Path(output).suffix.lower() in JPEG_SUFFIXES:
+    if output is not None and is_jpeg(output):
         raise UsageError(f"{output}: JPEG would destroy what {model or model_for(len(secrets))} hides; "
                          "write .png, or use --robust (robust-1..3 are trained for JPEG)")
     if quality is not None:
@@ -186,12 +177,12 @@ def reveal_command(
         targets = list(numbered_outputs(output, count))
         for target in targets:
             check_output(target, [stego] + ([key] if key else []), force)
-            if Path(target).suffix.lower() not in JPEG_SUFFIXES:
+            if not is_jpeg(target):
                 lossless_format(target)
     check_encodable(targets[0], *image.shape[:2])
     revealed = (codec.reveal(image, count, original_size, read_phase) if is_robust
                 else codec.reveal(image, stego_key, count))
-    write_outputs([(target, encode_revealed(picture, target or STDIO))
+    write_outputs([(target, encode_for(picture, target or STDIO, REVEALED_JPEG_QUALITY))
                    for target, picture in zip(targets, revealed, strict=True)])
     how = "" if is_robust else (" using the key" if key else " (keyless)")
     notice(f"revealed {len(revealed)} image(s) with {codec.name}{how}")
