@@ -12,26 +12,35 @@ without one), thresholds, and checks the frame's CRC32.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from stegcli.engine import MIN_SIDE, StegoEngine
-from stegcli.errors import IntegrityError
+from stegcli.errors import CapacityError, IntegrityError
+from stegcli.keyless import RefineSettings, refine
 from stegcli.key import StegoKey
 from stegcli.nn import StegoINN
+from stegcli.payload import container
 from stegcli.payload.framing import frame_message, max_message_bytes, parse_frame
 from stegcli.payload.mapping import (
+    BIT_HIGH,
+    THRESHOLD,
     bits_to_planes,
     bits_to_signal,
     planes_to_bits,
     signal_to_bits,
 )
-from stegcli.tensors import aligned_shape
+from stegcli.tensors import aligned_shape, from_tensor, to_tensor
 from stegcli.zoo import load_model
 
-DEFAULT_BITS_MODEL = "bits-3"
+DEFAULT_BITS_MODEL = "bits-3"  # keyed payloads (--key-out): the most bits per pixel
+KEYLESS_BITS_MODEL = "bits-1"  # keyless payloads: the model whose stego alone carries its bits best
+# share of a model's bit positions a keyless payload may use, by bpp: measured with benchmarks/keyless_payload.py
+KEYLESS_FILL = {1: 0.6, 2: 0.3, 3: 0.2}
+CODE_SLACK = 4  # bytes each codeword keeps in reserve when the optimisation stops
 
 
 def capacity_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
@@ -41,10 +50,22 @@ def capacity_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
 
 
 def capacity_bytes(height: int, width: int, bpp: int, stride: int = 2) -> int:
-    """Largest message (bytes) a cover of this size holds at ``bpp``."""
+    """Largest message (bytes) a cover of this size holds at ``bpp`` with a key file."""
     if min(height, width) < MIN_SIDE:
         return 0
     return max_message_bytes(capacity_bits(height, width, bpp, stride))
+
+
+def keyless_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
+    """Bit positions a keyless payload may use: the model's share of all of them (:data:`KEYLESS_FILL`)."""
+    return int(capacity_bits(height, width, bpp, stride) * KEYLESS_FILL[bpp])
+
+
+def keyless_capacity_bytes(height: int, width: int, bpp: int, sealed: bool = True, stride: int = 2) -> int:
+    """Largest message a keyless payload takes in a cover of this size (``sealed``: under a passphrase)."""
+    if min(height, width) < MIN_SIDE:
+        return 0
+    return container.max_message_bytes(keyless_bits(height, width, bpp, stride), sealed)
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,15 @@ class EmbedResult:
     capacity_bytes: int
 
 
+@dataclass(frozen=True)
+class KeylessResult:
+    stego: np.ndarray  # (H, W, 3) uint8: all a receiver needs (with the passphrase, if one was given)
+    message_bytes: int
+    capacity_bytes: int  # the keyless capacity of this cover (the same passphrase setting)
+    steps: int  # hide-time optimisation steps it took
+    sealed: bool  # encrypted under a passphrase
+
+
 class BitsCodec:
     """A loaded bit-payload model; reuse it for many embeds/extracts."""
 
@@ -64,6 +94,7 @@ class BitsCodec:
             raise ValueError(f"{name}: {model.config.secret_channels} secret channels do not match bpp {bpp}")
         self.engine = StegoEngine(model, name, device)
         self.bpp, self.name = bpp, name
+        self.keyless_settings = RefineSettings()
 
     @classmethod
     def from_name(cls, name: str = DEFAULT_BITS_MODEL, device: torch.device | str = "cpu") -> "BitsCodec":
@@ -105,6 +136,69 @@ class BitsCodec:
         """Thresholded bits of the inverse pass (constant z without a key); no checks."""
         signal = self.engine.reverse(stego, key)
         return planes_to_bits(signal_to_bits(signal[0].float().cpu().numpy()))
+
+    # --- keyless payloads: one image travels, an optional passphrase opens it ---------------------------
+
+    def keyless_capacity_bytes(self, height: int, width: int, sealed: bool = True) -> int:
+        """Largest message :meth:`embed_keyless` takes for a cover of this size (encrypted or not)."""
+        return keyless_capacity_bytes(height, width, self.bpp, sealed, self.engine.model.config.stride)
+
+    def embed_keyless(self, cover: np.ndarray, message: bytes, passphrase: bytes | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> KeylessResult:
+        """A stego that gives ``message`` back from itself alone (and ``passphrase``), checked before returning.
+
+        Raises CapacityError where the message does not fit, or where the hide-time optimisation could
+        not make the saved 8-bit stego decode exactly.
+        """
+        h, w = self.engine.region(cover, "cover")
+        planes = 3 * self.bpp
+        layout = container.Layout.for_passphrase(passphrase, planes * h * w)
+        stream = container.encode_stream(message, passphrase, keyless_bits(h, w, self.bpp, self.engine.model.config.stride))
+        flat_bits, flat_used = container.place(stream, layout)
+        bits = torch.from_numpy(flat_bits.reshape(1, planes, h, w).astype(np.float32))
+        used = torch.from_numpy(flat_used.reshape(1, planes, h, w))
+        first, key = self.engine.forward(cover, bits * BIT_HIGH)
+        start = to_tensor(first[:h, :w], self.engine.device) + torch.from_numpy(key.residual).float()[None].to(self.engine.device)
+        in_stream = layout.order[: stream.size]
+        device = self.engine.device
+
+        def accept(wrong: np.ndarray, margins: np.ndarray) -> bool:
+            return container.correctable(wrong[in_stream], stream.size, slack=CODE_SLACK, margins=margins[in_stream])
+
+        outcome = refine(self.engine.model, start,
+                         bits.to(device), used.to(device), accept, self.keyless_settings, progress)
+        stego = cover.copy()
+        stego[:h, :w] = from_tensor(outcome.stego)
+        capacity = self.keyless_capacity_bytes(*cover.shape[:2], passphrase is not None)
+        if self.try_extract_keyless(stego, passphrase) != message:
+            raise CapacityError(
+                f"{self.name} could not make the stego decode exactly without a key: {int(outcome.wrong.sum())} of "
+                f"{stream.size} payload bits still read wrong after {outcome.steps} optimisation steps; try a shorter "
+                f"message or another cover (its keyless capacity is {capacity} bytes, which covers like the "
+                f"validation photographs reach)"
+            )
+        return KeylessResult(stego, len(message), capacity, outcome.steps, passphrase is not None)
+
+    def extract_keyless(self, stego: np.ndarray, passphrase: bytes | None = None) -> bytes:
+        """The exact message of :meth:`embed_keyless`, or IntegrityError (the same one for a wrong
+        passphrase and for an image without a payload)."""
+        signal = self.engine.reverse(stego, None)[0].float().cpu().numpy()
+        planes = signal_to_bits(signal)
+        flat, margins = planes.reshape(-1), ((signal - THRESHOLD) / THRESHOLD).reshape(-1)
+        try:
+            layout = container.Layout.for_passphrase(passphrase, flat.size)
+            return container.decode_stream(flat, passphrase, layout, margins)
+        except IntegrityError:
+            legacy = message_or_none(planes_to_bits(planes)) if passphrase is None else None
+            if legacy is None:  # not a keyed-mode frame that happens to read keylessly either
+                raise
+            return legacy
+
+    def try_extract_keyless(self, stego: np.ndarray, passphrase: bytes | None) -> bytes | None:
+        try:
+            return self.extract_keyless(stego, passphrase)
+        except IntegrityError:
+            return None
 
     def try_extract(self, stego: np.ndarray, key: StegoKey | None) -> bytes | None:
         """The message, or None where its frame does not check out (self-checks, evaluation)."""

@@ -47,10 +47,13 @@ def test_quiet_silences_notices(tiny_weights, tmp_path, cover_png, message_file)
     assert r.code == 0 and r.stderr == ""
 
 
-def test_keyless_failure_without_key_out_warns(tiny_weights, tmp_path, cover_png, message_file):
-    r = run_steg(["embed-bits", str(message_file), "-c", str(cover_png), "-o", str(tmp_path / "s.png"), "-q"])
-    assert r.code == 0
-    assert "only be read with its key" in r.stderr
+def test_keyless_embed_that_cannot_reach_exactness_is_refused_and_writes_nothing(tiny_weights, tmp_path, cover_png,
+                                                                                   message_file):
+    # the tiny random bits-1 keeps almost all of its payload in z, so no stego of it decodes without the key
+    out = tmp_path / "s.png"
+    assert_fails(run_steg(["embed-bits", str(message_file), "-c", str(cover_png), "-o", str(out)]), 4,
+                 "could not make the stego decode exactly without a key")
+    assert not out.exists()
 
 
 def test_version_and_models_json(tiny_weights):
@@ -66,7 +69,13 @@ def test_capacity_json(tmp_path):
     Image.fromarray(smooth_image(64, 32)).save(path)
     r = run_steg(["capacity", str(path), "--json"])
     data = json.loads(r.stdout)
-    assert {row["bpp"]: row["bytes"] for row in data["capacity"]} == {1: 756, 2: 1524, 3: 2292}
+    assert {row["bpp"]: row["keyed_bytes"] for row in data["capacity"]} == {1: 756, 2: 1524, 3: 2292}
+    from stegcli.bits import KEYLESS_FILL
+    from stegcli.payload.container import max_message_bytes
+    for row in data["capacity"]:
+        positions = int(3 * row["bpp"] * 64 * 32 * KEYLESS_FILL[row["bpp"]])
+        assert row["keyless_bytes"] == max_message_bytes(positions, sealed=False)
+        assert row["passphrase_bytes"] == max_message_bytes(positions, sealed=True) < row["keyless_bytes"]
 
 
 # -- bad input: one line on stderr, a documented exit code, no output file ---------------
@@ -101,7 +110,11 @@ def test_message_too_large(tiny_weights, tmp_path, cover_png):
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 10_000)
     out = tmp_path / "s.png"
-    assert_fails(run_steg(["embed-bits", str(big), "-c", str(cover_png), "-o", str(out), "-m", "bits-1"]), 4, "at most 1140 bytes")
+    assert_fails(run_steg(["embed-bits", str(big), "-c", str(cover_png), "-o", str(out), "-m", "bits-1",
+                           "--key-out", str(tmp_path / "z.npy")]), 4, "at most 1140 bytes")
+    from stegcli.bits import keyless_capacity_bytes
+    assert_fails(run_steg(["embed-bits", str(big), "-c", str(cover_png), "-o", str(out)]), 4,
+                 f"at most {keyless_capacity_bytes(48, 64, 1, sealed=False)} bytes keylessly")
     assert not out.exists()
 
 

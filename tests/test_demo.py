@@ -12,6 +12,23 @@ def test_demo_writes_its_files_and_reports_exact_extraction(tiny_weights, tmp_pa
         assert (out / f"stego-bits-{bpp}.png").exists() and (out / f"z-bits-{bpp}.npy").exists()
 
 
+def test_demo_shows_the_passphrase_round_trip_with_the_shipped_weights(tmp_path, monkeypatch):
+    monkeypatch.delenv("STEGCLI_WEIGHTS", raising=False)
+    out = tmp_path / "demo"
+    r = run_steg(["demo", "-o", str(out), "--device", "cpu"])
+    assert r.code == 0, r.stderr
+    assert "a passphrase-protected message, no key file" in r.stderr
+    assert (out / "extracted-passphrase.txt").read_bytes() == (out / "message.txt").read_bytes()
+    from stegcli.bits import BitsCodec
+    from stegcli.demo import DEMO_PASSPHRASE
+    from stegcli.imageio import read_image
+
+    codec = BitsCodec.from_name("bits-1")
+    stego = read_image(out / "stego-passphrase.png")
+    assert codec.extract_keyless(stego, DEMO_PASSPHRASE) == (out / "message.txt").read_bytes()
+    assert codec.try_extract_keyless(stego, b"guess") is None
+
+
 def test_demo_refuses_a_non_empty_folder_without_force(tiny_weights, tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     r = run_steg(["demo", "-o", str(tmp_path)])

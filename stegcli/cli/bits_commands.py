@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from stegcli.bits import DEFAULT_BITS_MODEL, BitsCodec, capacity_bytes
+from stegcli.bits import DEFAULT_BITS_MODEL, KEYLESS_BITS_MODEL, BitsCodec, capacity_bytes, keyless_capacity_bytes
 from stegcli.cli.common import (
-    BitsModel,
     Device,
     Force,
     Json,
+    Passphrase,
+    PassphraseFile,
     Quiet,
     check_stego_outputs,
     console,
     notice,
+    read_passphrase,
     read_stego_and_key,
     setup,
+    step_progress,
     to_json,
     write_stego,
 )
@@ -35,55 +37,91 @@ from stegcli.imageio import (
 from stegcli.zoo import get_spec, model_info, registered_models
 
 
+OptionalBitsModel = Annotated[Optional[str], typer.Option(
+    "--model", "-m", help=f"bits-1, bits-2 or bits-3 (default: {KEYLESS_BITS_MODEL} keyless, "
+                          f"{DEFAULT_BITS_MODEL} with --key-out / --key).", show_default=False)]
+
+
 def embed_bits_command(
     message: Annotated[str, typer.Argument(help="File to hide ('-' for stdin).")],
     cover: Annotated[str, typer.Option("--cover", "-c", help="Cover image ('-' for stdin).")] = STDIO,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Stego image (lossless format); '-' or omitted: stdout (PNG).")] = None,
-    key_out: Annotated[Optional[str], typer.Option("--key-out", help="Write the key z (.npy) for exact extraction.")] = None,
-    model: BitsModel = DEFAULT_BITS_MODEL,
+    passphrase: Passphrase = False,
+    passphrase_file: PassphraseFile = None,
+    key_out: Annotated[Optional[str], typer.Option("--key-out", help="The seed's keyed mode: write the key z (.npy), "
+                                                   "as large as the image, for exact extraction with it.")] = None,
+    model: OptionalBitsModel = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """Hide a file (any bytes) in a cover image, bit-exact."""
+    """Hide a file (any bytes) in a cover image, bit-exact.
+
+    By default the stego alone carries the file: it is checked to decode exactly without a key before it is
+    written. With -p the file is encrypted and laid out under a passphrase; without it, anyone with stegcli
+    can read it.
+    """
     setup(quiet)
     if message == STDIO and cover == STDIO:
         raise UsageError("the message and the cover cannot both come from stdin; give --cover FILE")
     check_stego_outputs(output, key_out, [message, cover], force)
-    codec = BitsCodec.from_name(get_spec(model, "bits").name, resolve_device(device))
+    if key_out is not None and (passphrase or passphrase_file):
+        raise UsageError("a passphrase protects keyless payloads; leave out --key-out (or the passphrase)")
+    secret = None if key_out is not None else read_passphrase(passphrase, passphrase_file, confirm=True)
+    default = DEFAULT_BITS_MODEL if key_out is not None else KEYLESS_BITS_MODEL
+    codec = BitsCodec.from_name(get_spec(model or default, "bits").name, resolve_device(device))
     cover_image = read_image(cover, "cover")
     payload = read_bytes(message, "message")
-    result = codec.embed(cover_image, payload)
+    if key_out is not None:
+        _embed_keyed(codec, cover_image, payload, output, key_out)
+        return
+    with step_progress("hiding", codec.keyless_settings.max_steps) as progress:
+        result = codec.embed_keyless(cover_image, payload, secret, progress=progress)
+    write_stego(output, None, result.stego, None)
+    notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name} "
+           f"({result.steps} optimisation steps); checked: it decodes exactly from the stego alone")
+    if secret is None:
+        notice("not encrypted: anyone with stegcli can read it (use -p for a passphrase)")
+
+
+def _embed_keyed(codec: BitsCodec, cover, payload: bytes, output: Optional[str], key_out: str) -> None:
+    result = codec.embed(cover, payload)
     write_stego(output, key_out, result.stego, result.key)
     notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name}")
     if result.keyless_ok:
         notice("checked: extraction works with and without the key")
-    elif key_out is None:
-        logging.getLogger("stegcli").warning(
-            "warning: this stego can only be read with its key, and no --key-out was given; "
-            "embed again with --key-out or with a smaller message")
     else:
         notice("checked: extraction works with the key (not without it for this cover/message)")
 
 
 def extract_bits_command(
     stego: Annotated[str, typer.Argument(help="Stego image ('-' for stdin).")],
-    key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key file z.npy written by embed-bits.")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", "-k", help="Key file z.npy written by embed-bits --key-out.")] = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Where to write the message; '-' or omitted: stdout.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="bits-1, bits-2 or bits-3 (default: the key's model, else bits-3).")] = None,
+    passphrase: Passphrase = False,
+    passphrase_file: PassphraseFile = None,
+    model: OptionalBitsModel = None,
     device: Device = "auto",
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """Get the exact hidden bytes back, or fail with a non-zero exit code."""
+    """Get the exact hidden bytes back, or fail with exit 5 (a wrong passphrase and no payload alike)."""
     setup(quiet)
     check_output(output, [stego] + ([key] if key else []), force)
+    if key is not None and (passphrase or passphrase_file):
+        raise UsageError("a passphrase opens keyless payloads; leave out --key (or the passphrase)")
+    secret = None if key is not None else read_passphrase(passphrase, passphrase_file, confirm=False)
     image, stego_key = read_stego_and_key(stego, key, "bits")
-    name = model or (stego_key.model if stego_key is not None else DEFAULT_BITS_MODEL)
-    codec = BitsCodec.from_name(get_spec(name, "bits").name, resolve_device(device))
-    message = codec.extract(image, stego_key)
+    default = stego_key.model if stego_key is not None else KEYLESS_BITS_MODEL
+    codec = BitsCodec.from_name(get_spec(model or default, "bits").name, resolve_device(device))
+    if stego_key is not None:
+        message = codec.extract(image, stego_key)
+        check = "CRC32 verified"
+    else:
+        message = codec.extract_keyless(image, secret)
+        check = "decrypted and authenticated" if secret is not None else "CRC32 verified, keyless"
     write_output(output, message)
-    notice(f"extracted {len(message)} bytes, CRC32 verified" + ("" if key else " (keyless)"))
+    notice(f"extracted {len(message)} bytes, {check}")
 
 
 def capacity_command(
@@ -91,21 +129,25 @@ def capacity_command(
     as_json: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """How many bytes fit in a cover, per supported bpp."""
+    """How many bytes fit in a cover, per bits model: keyless (what embed-bits guarantees) and with a key file."""
     setup(quiet)
     image = read_image(cover, "cover")
     h, w = image.shape[:2]
     rows = []
     for spec in registered_models("bits"):
         bpp = int(spec.name.split("-")[1])
-        rows.append({"model": spec.name, "bpp": bpp, "bytes": capacity_bytes(h, w, bpp),
-                     "installed": model_info(spec)["installed"]})
+        rows.append({"model": spec.name, "bpp": bpp, "keyless_bytes": keyless_capacity_bytes(h, w, bpp, sealed=False),
+                     "passphrase_bytes": keyless_capacity_bytes(h, w, bpp, sealed=True),
+                     "keyed_bytes": capacity_bytes(h, w, bpp), "installed": model_info(spec)["installed"]})
     if as_json:
         typer.echo(to_json({"width": w, "height": h, "capacity": rows}))
         return
-    table = Table(title=f"capacity of a {w}x{h} cover")
-    for col in ("model", "bpp", "bytes", "installed"):
-        table.add_column(col, justify="right" if col in ("bpp", "bytes") else "left")
+    table = Table(title=f"capacity of a {w}x{h} cover, bytes")
+    columns = {"model": "model", "bpp": "bpp", "keyless_bytes": "keyless", "passphrase_bytes": "keyless + passphrase",
+               "keyed_bytes": "with --key-out", "installed": "installed"}
+    for field, title in columns.items():
+        table.add_column(title, justify="left" if field in ("model", "installed") else "right")
     for r in rows:
-        table.add_row(r["model"], str(r["bpp"]), f"{r['bytes']:,}", "yes" if r["installed"] else "no")
+        table.add_row(r["model"], str(r["bpp"]), f"{r['keyless_bytes']:,}", f"{r['passphrase_bytes']:,}",
+                      f"{r['keyed_bytes']:,}", "yes" if r["installed"] else "no")
     console.print(table)

@@ -6,10 +6,15 @@ tables and progress go to stderr through :data:`console` and the ``stegcli`` log
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
+import os
 import re
 import sys
+from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import numpy as np
@@ -41,6 +46,75 @@ Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output 
 Device = Annotated[str, typer.Option("--device", help="auto, cpu or cuda (auto picks CUDA when available).")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 BitsModel = Annotated[str, typer.Option("--model", "-m", help="bits-1, bits-2 or bits-3.")]
+PASSPHRASE_ENV = "STEG_PASSPHRASE"
+Passphrase = Annotated[bool, typer.Option(
+    "--passphrase", "-p",
+    help=f"Protect the payload with a passphrase, asked on the terminal (or taken from ${PASSPHRASE_ENV} or "
+         "--passphrase-file). Without one, anyone with stegcli can read a keyless payload.")]
+PassphraseFile = Annotated[Optional[Path], typer.Option(
+    "--passphrase-file", help="Read the passphrase from this file (its first line).")]
+
+
+def read_passphrase(asked: bool, path: Optional[Path], confirm: bool) -> Optional[bytes]:
+    """The passphrase from --passphrase-file, else $STEG_PASSPHRASE, else the terminal where -p asks for it.
+
+    Never from the command line itself, where other users see it in the process list. The terminal is
+    read through /dev/tty, so stdin stays free for a piped image.
+    """
+    if path is not None:
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"--passphrase-file {path}: {exc.strerror or exc}") from None
+        lines = text.splitlines()
+        text = lines[0] if lines else b""
+        return _nonempty(text, f"--passphrase-file {path}")
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env is not None:
+        return _nonempty(env.encode("utf-8", "surrogateescape"), f"${PASSPHRASE_ENV}")
+    if not asked:
+        return None
+    if not has_terminal():
+        raise UsageError(f"no terminal to ask for the passphrase on; set ${PASSPHRASE_ENV} or use --passphrase-file")
+    try:
+        first = getpass.getpass("passphrase: ")
+        if confirm and getpass.getpass("passphrase (again): ") != first:
+            raise UsageError("the two passphrases differ")
+    except EOFError:
+        raise UsageError("no passphrase was typed") from None
+    return _nonempty(first.encode("utf-8", "surrogateescape"), "the passphrase")
+
+
+def has_terminal() -> bool:
+    """Whether getpass can ask on the terminal; without one it would read stdin, which may carry the image."""
+    if os.name == "nt":
+        return sys.stdin.isatty()
+    try:
+        open("/dev/tty", "rb").close()
+    except OSError:
+        return False
+    return True
+
+
+def _nonempty(passphrase: bytes, where: str) -> bytes:
+    if not passphrase:
+        raise UsageError(f"{where} is empty: give a passphrase, or leave -p out for a payload anyone can read")
+    return passphrase
+
+
+@contextmanager
+def step_progress(what: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for a loop of optimisation steps, when stderr is a terminal; the
+    callback takes (step, bits still wrong)."""
+    if not console.is_terminal or not logging.getLogger("stegcli").isEnabledFor(logging.INFO):
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[wrong]} bits wrong"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total, wrong="?")
+        yield lambda step, wrong: bar.update(task, completed=step, wrong=f"{wrong:,}")
 
 
 def parse_size(text: str) -> tuple[int, int]:

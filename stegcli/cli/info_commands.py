@@ -54,10 +54,21 @@ def demo_command(
         raise UsageError(f"demo folder {output} is not empty; use --force to write into it")
     if not demo_models():
         raise ModelError("neither bits-N nor isn-1 weights are installed (steg models); nothing to demonstrate")
-    bit_rows, image_rows = run_demo(output, resolve_device(device))
+    sealed, bit_rows, image_rows = run_demo(output, resolve_device(device))
+    if sealed and "refused" in sealed:
+        console.print(f"passphrase demo with {sealed['model']}: refused: {sealed['refused']}", markup=False)
+    elif sealed:
+        table = Table(title=f"a passphrase-protected message, no key file (passphrase {sealed['passphrase']!r}, "
+                            f"files in {output})")
+        for col in ("model", "bytes", "stego PSNR", "stego SSIM", "steps", "exact", "wrong passphrase", "no passphrase"):
+            table.add_column(col)
+        table.add_row(sealed["model"], str(sealed["bytes"]), f"{sealed['stego_psnr']:.2f} dB", f"{sealed['stego_ssim']:.4f}",
+                      str(sealed["steps"]), "yes" if sealed["exact"] else "NO",
+                      "refused" if sealed["wrong_passphrase_refused"] else "READ", "refused" if sealed["no_passphrase_refused"] else "READ")
+        console.print(table)
     if bit_rows:
-        table = Table(title=f"bytes in the bundled cover (files in {output})")
-        for col in ("model", "bytes", "bpp", "stego PSNR", "stego SSIM", "exact (key)", "exact (keyless)"):
+        table = Table(title=f"bytes in the bundled cover with a key file, --key-out (files in {output})")
+        for col in ("model", "bytes", "bpp", "stego PSNR", "stego SSIM", "exact (key)", "exact (seed's keyless read)"):
             table.add_column(col)
         for r in bit_rows:
             table.add_row(r["model"], str(r["bytes"]), str(r["bpp"]), f"{r['stego_psnr']:.2f} dB", f"{r['stego_ssim']:.4f}",

@@ -106,15 +106,21 @@ def train_bits_command(
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
     device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
     val_every: ValEvery = 500, note: Note = "",
+    bits_loss: Annotated[str, typer.Option("--bits-loss", help="mse: MSE to the bit signal (the shipped bits-N); "
+                                           "margin: a hinge at the threshold on scattered bits, for keyless payloads.")] = "mse",
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
     from stegcli.train.hiding_task import LossWeights
     from stegcli.train.recipes import train_bits
 
+    from stegcli.train.hiding_task import BITS_LOSSES
+
+    if bits_loss not in BITS_LOSSES:
+        raise UsageError(f"--bits-loss {bits_loss}: use one of {', '.join(BITS_LOSSES)}")
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
                   weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
-                  val_every=val_every, note=note)
+                  val_every=val_every, note=note, bits_loss=bits_loss)
 
 
 def train_isn_command(

@@ -61,23 +61,55 @@ def random_messages(rng: np.random.Generator, count: int, planes: int, size: int
     return torch.from_numpy(out * BIT_HIGH).permute(0, 3, 1, 2).contiguous()
 
 
-class BitsPayload:
-    """Framed bits mapped to {0, 0.5}, ``bpp`` planes of 3 channels."""
+def scattered_messages(rng: np.random.Generator, count: int, planes: int, size: int) -> torch.Tensor:
+    """Message signals like keyless payloads (:mod:`stegcli.payload.container`): coded bits, half of them ones,
+    at a random share of positions scattered over the image by the layout, zeros elsewhere."""
+    shape = (count, planes, size, size)
+    fill = torch.from_numpy(rng.uniform(0.1, 1.0, (count, 1, 1, 1)).astype(np.float32))
+    used = torch.from_numpy(rng.random(shape, dtype=np.float32)) < fill
+    ones = torch.from_numpy(rng.random(shape, dtype=np.float32)) < 0.5
+    return (used & ones).float() * BIT_HIGH
 
-    def __init__(self, bpp: int) -> None:
-        self.bpp, self.channels = bpp, 3 * bpp
+
+def margin_loss(revealed: torch.Tensor, truth: torch.Tensor, margin: float = 0.6) -> torch.Tensor:
+    """Squared hinge on each bit's distance past the threshold (1 at its ideal value): every bit is pushed to
+    ``margin`` of the way to its value and no further, so the network spends its capacity on the bits that a
+    threshold would read wrong, which is all that exact keyless extraction needs."""
+    sign = (truth > THRESHOLD).float() * 2 - 1
+    past = sign * (revealed - THRESHOLD) / THRESHOLD
+    return F.relu(margin - past).pow(2).mean()
+
+
+BITS_LOSSES = ("mse", "margin")
+
+
+class BitsPayload:
+    """Framed bits mapped to {0, 0.5}, ``bpp`` planes of 3 channels.
+
+    ``loss="mse"`` (the shipped bits-N recipe): MSE to the {0, 0.5} signal on framed, dense messages;
+    ``"margin"``: :func:`margin_loss` on :func:`scattered_messages`, the keyless payloads' layout.
+    """
+
+    def __init__(self, bpp: int, loss: str = "mse") -> None:
+        if loss not in BITS_LOSSES:
+            raise ValueError(f"bits loss must be one of {BITS_LOSSES}, not {loss!r}")
+        self.bpp, self.channels, self.loss_kind = bpp, 3 * bpp, loss
 
     def sample(self, rng: np.random.Generator, count: int, size: int) -> torch.Tensor:
+        if self.loss_kind == "margin":
+            return scattered_messages(rng, count, self.channels, size)
         return random_messages(rng, count, self.channels, size)
 
     def loss(self, revealed: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+        if self.loss_kind == "margin":
+            return margin_loss(revealed, truth)
         return F.mse_loss(revealed, truth)
 
     def score(self, revealed: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
         return {"bit_acc": ((revealed > THRESHOLD) == (truth > THRESHOLD)).float().mean().item()}
 
     def recipe(self) -> dict:
-        return {"payload": "bits", "bpp": self.bpp}
+        return {"payload": "bits", "bpp": self.bpp, "bits_loss": self.loss_kind}
 
 
 class ImagesPayload:

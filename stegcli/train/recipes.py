@@ -125,9 +125,9 @@ def _hiding_task(data: Path, arch: Architecture, secret_channels: int, payload_f
 
 def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                arch: Architecture | None = None, weights: LossWeights | None = None, resume: bool = False,
-               console: Console | None = None, init: Path | None = None) -> Trainer:
+               console: Console | None = None, init: Path | None = None, bits_loss: str = "mse") -> Trainer:
     """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``; ``init`` starts from a weights file."""
-    task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp), weights)
+    task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp, bits_loss), weights)
     return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("bits",))])
 
 

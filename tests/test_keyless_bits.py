@@ -1,0 +1,133 @@
+"""Keyless payloads end to end: the shipped bits-1 on a small photograph, through PNG, with and without a
+passphrase; the refusals; every way of giving a passphrase to ``steg``."""
+
+import numpy as np
+import pytest
+from helpers import run_steg, smooth_image, tiny_inn
+from PIL import Image
+
+from stegcli.bits import BitsCodec
+from stegcli.cli import common
+from stegcli.errors import CapacityError, IntegrityError
+from stegcli.evaluate import png_roundtrip
+from stegcli.imageio import read_image
+from stegcli.payload import container, crypto
+from stegcli.samples import sample_path
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch):
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", crypto.KdfParams(log2_n=10))
+    monkeypatch.delenv("STEGCLI_WEIGHTS", raising=False)
+    monkeypatch.delenv(common.PASSPHRASE_ENV, raising=False)
+
+
+@pytest.fixture(scope="module")
+def bits1() -> BitsCodec:
+    return BitsCodec.from_name("bits-1", "cpu")
+
+
+def photo() -> np.ndarray:
+    return read_image(sample_path("cover.png"))[:64, :96]
+
+
+def message_of(size: int, seed: int = 0) -> bytes:
+    return np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("passphrase", [None, b"correct horse battery staple"])
+def test_shipped_bits1_keyless_round_trip_through_png(bits1, passphrase):
+    cover = photo()
+    message = message_of(bits1.keyless_capacity_bytes(64, 96, passphrase is not None) // 2)
+    result = bits1.embed_keyless(cover, message, passphrase)
+    stego = png_roundtrip(result.stego)
+    assert not np.array_equal(stego, cover)
+    assert bits1.extract_keyless(stego, passphrase) == message
+    assert result.sealed == (passphrase is not None)
+
+
+def test_passphrase_payload_opens_with_its_passphrase_only(bits1):
+    result = bits1.embed_keyless(photo(), b"for your eyes only", b"right")
+    for reader in (b"wrong", None):
+        with pytest.raises(IntegrityError, match=r"no payload found \(or the passphrase is wrong\)"):
+            bits1.extract_keyless(result.stego, reader)
+    with pytest.raises(IntegrityError, match=r"no payload found \(or the passphrase is wrong\)"):
+        bits1.extract_keyless(photo(), b"right")  # an image without a payload says the same
+
+
+def test_message_over_the_keyless_capacity_is_refused(bits1):
+    limit = bits1.keyless_capacity_bytes(64, 96, sealed=True)
+    with pytest.raises(CapacityError, match=f"at most {limit} bytes"):
+        bits1.embed_keyless(photo(), bytes(limit + 1), b"pw")
+
+
+def test_refused_when_the_optimisation_cannot_reach_exactness():
+    hopeless = BitsCodec(tiny_inn(3, seed=1, scale=0.003), 1, "bits-1")  # keeps its payload in z
+    hopeless.keyless_settings = type(hopeless.keyless_settings)(max_steps=3)
+    with pytest.raises(CapacityError, match="could not make the stego decode exactly without a key"):
+        hopeless.embed_keyless(smooth_image(32, 32), b"x" * 20)
+
+
+def test_cli_keyless_round_trip_says_anyone_can_read_it(tmp_path):
+    cover, stego, out = tmp_path / "c.png", tmp_path / "s.png", tmp_path / "out.bin"
+    Image.fromarray(photo()).save(cover)
+    (tmp_path / "m.txt").write_bytes(b"plain but exact\n")
+    r = run_steg(["embed-bits", str(tmp_path / "m.txt"), "-c", str(cover), "-o", str(stego)])
+    assert r.code == 0, r.stderr
+    assert "anyone with stegcli can read it" in r.stderr
+    r = run_steg(["extract-bits", str(stego), "-o", str(out)])
+    assert r.code == 0, r.stderr
+    assert out.read_bytes() == b"plain but exact\n"
+
+
+def test_cli_passphrase_from_env_file_and_prompt(tmp_path, monkeypatch):
+    cover, stego = tmp_path / "c.png", tmp_path / "s.png"
+    Image.fromarray(photo()).save(cover)
+    (tmp_path / "m.txt").write_bytes(b"sealed\n")
+    (tmp_path / "pass.txt").write_bytes(b"hunter2\n")  # the first line, without its newline
+    r = run_steg(["embed-bits", str(tmp_path / "m.txt"), "-c", str(cover), "-o", str(stego),
+                  "--passphrase-file", str(tmp_path / "pass.txt")])
+    assert r.code == 0, r.stderr
+    assert "anyone" not in r.stderr
+
+    monkeypatch.setenv(common.PASSPHRASE_ENV, "hunter2")
+    assert run_steg(["extract-bits", str(stego)]).stdout == b"sealed\n"
+    monkeypatch.setenv(common.PASSPHRASE_ENV, "hunter3")
+    wrong = run_steg(["extract-bits", str(stego)])
+    monkeypatch.delenv(common.PASSPHRASE_ENV)
+    none = run_steg(["extract-bits", str(stego)])
+    assert wrong.code == none.code == 5 and wrong.stderr == none.stderr
+    assert wrong.stdout == none.stdout == b""
+
+    typed = iter(["hunter2"])
+    monkeypatch.setattr(common, "has_terminal", lambda: True)
+    monkeypatch.setattr(common.getpass, "getpass", lambda prompt: next(typed))
+    assert run_steg(["extract-bits", str(stego), "-p"]).stdout == b"sealed\n"
+
+
+def test_cli_prompt_refusals(tmp_path, monkeypatch):
+    cover, stego = tmp_path / "c.png", tmp_path / "s.png"
+    Image.fromarray(smooth_image(32, 32)).save(cover)
+    (tmp_path / "m.txt").write_bytes(b"x")
+    args = ["embed-bits", str(tmp_path / "m.txt"), "-c", str(cover), "-o", str(stego), "-p"]
+    monkeypatch.setattr(common, "has_terminal", lambda: False)
+    r = run_steg(args)
+    assert r.code == 2 and "no terminal to ask for the passphrase" in r.stderr
+    monkeypatch.setattr(common, "has_terminal", lambda: True)
+    typed = iter(["one", "two"])
+    monkeypatch.setattr(common.getpass, "getpass", lambda prompt: next(typed))
+    r = run_steg(args)
+    assert r.code == 2 and "the two passphrases differ" in r.stderr
+    (tmp_path / "empty").write_bytes(b"\n")
+    r = run_steg(args[:-1] + ["--passphrase-file", str(tmp_path / "empty")])
+    assert r.code == 2 and "is empty" in r.stderr
+    r = run_steg(args + ["--key-out", str(tmp_path / "z.npy")])
+    assert r.code == 2 and "leave out --key-out" in r.stderr
+    assert not stego.exists()
+
+
+def test_container_layouts_differ_per_passphrase():
+    total = 30_000
+    a = container.Layout.for_passphrase(b"a", total).order
+    assert not np.array_equal(a, container.Layout.for_passphrase(b"b", total).order)
+    assert not np.array_equal(a, container.Layout.for_passphrase(None, total).order)
