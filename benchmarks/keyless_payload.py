@@ -8,6 +8,13 @@ Python API calls (model loading excluded) on whatever this machine is doing at t
 
     python benchmarks/keyless_payload.py ../shared/data/train --models bits-1 --bpp 0.5 1.0 --covers 12
     python benchmarks/keyless_payload.py ../shared/data/train --bpp 1.0 --json benchmarks/results/keyless-bits-1-512.json
+    python benchmarks/keyless_payload.py ../shared/data/train --models --peers --bpp 1.0   # peers only
+    python benchmarks/keyless_payload.py --table benchmarks/results/keyless-*.json          # the docs' table
+
+``--peers`` runs, on the same covers in the same run, stegano's LSB (``lsb.hide``: the message as
+base64 text, 3 bits per pixel) at each payload and invisible-watermark's ``dwtDctSvd`` at fixed
+watermark lengths (it carries tens of bytes, not kilobytes). Both come with ``pip install '.[bench]'``.
+Neither encrypts; LSB is what a steganalyser finds first (the detectability issue measures that).
 """
 
 from __future__ import annotations
@@ -60,6 +67,51 @@ def run_case(codec: BitsCodec, name: str, cover: np.ndarray, message: bytes, pas
             "extract_seconds": time.perf_counter() - start}
 
 
+def peer_lsb(name: str, cover: np.ndarray, message: bytes) -> dict:
+    """stegano's LSB replacement; the message goes in as base64 text, as its API takes str."""
+    import base64
+    import io
+
+    from PIL import Image
+    from stegano import lsb
+
+    start = time.perf_counter()
+    buffer = io.BytesIO()
+    try:
+        lsb.hide(Image.fromarray(cover), base64.b64encode(message).decode()).save(buffer, "PNG")
+    except Exception as exc:  # stegano refuses what does not fit
+        return {"cover": name, "bytes": len(message), "exact": False, "refused": str(exc)}
+    embed_seconds = time.perf_counter() - start
+    stego = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+    start = time.perf_counter()
+    try:
+        exact = base64.b64decode(lsb.reveal(io.BytesIO(buffer.getvalue()))) == message
+    except Exception:
+        exact = False
+    return {"cover": name, "bytes": len(message), "exact": exact, "steps": 0, "stego_psnr": psnr(stego, cover),
+            "embed_seconds": embed_seconds, "extract_seconds": time.perf_counter() - start}
+
+
+def peer_dwtdctsvd(name: str, cover: np.ndarray, message: bytes) -> dict:
+    """invisible-watermark's dwtDctSvd watermark (BGR arrays, as it takes them)."""
+    from imwatermark import WatermarkDecoder, WatermarkEncoder
+
+    encoder = WatermarkEncoder()
+    encoder.set_watermark("bytes", message)
+    start = time.perf_counter()
+    stego = np.clip(encoder.encode(cover[:, :, ::-1].copy(), "dwtDctSvd"), 0, 255).astype(np.uint8)
+    embed_seconds = time.perf_counter() - start
+    stego = png_roundtrip(np.ascontiguousarray(stego[:, :, ::-1]))
+    start = time.perf_counter()
+    read = WatermarkDecoder("bytes", 8 * len(message)).decode(np.ascontiguousarray(stego[:, :, ::-1]), "dwtDctSvd")
+    return {"cover": name, "bytes": len(message), "exact": read == message, "steps": 0,
+            "stego_psnr": psnr(stego, cover), "embed_seconds": embed_seconds,
+            "extract_seconds": time.perf_counter() - start}
+
+
+WATERMARK_BYTES = (4, 8, 16, 32)
+
+
 def summarise(rows: list[dict]) -> dict:
     done = [r for r in rows if "stego_psnr" in r]
     out = {"covers": len(rows), "exact_share": sum(r["exact"] for r in rows) / len(rows),
@@ -73,10 +125,29 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
+def markdown_table(paths: list[Path]) -> str:
+    """One row per model and payload of the result files, as docs/models.md shows them."""
+    lines = ["| method | payload | bytes | covers | exact | stego PSNR mean (min) | steps | embed s | extract s | file |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for path in paths:
+        report = json.loads(path.read_text())
+        for case in report["cases"]:
+            s = case["summary"]
+            psnr_text = f"{s['stego_psnr_mean']:.2f} ({s['stego_psnr_min']:.2f})" if "stego_psnr_mean" in s else "-"
+            timing = (f"{s['steps_mean']:.1f} | {s['embed_seconds_mean']:.1f} | {s['extract_seconds_mean']:.2f}"
+                      if "steps_mean" in s else "- | - | -")
+            lock = " + passphrase" if report["passphrase"] and case["model"].startswith("bits") else ""
+            lines.append(f"| {case['model']}{lock} | {case['bpp']:.3g} bpp | {case['bytes']:,} | {s['covers']} | "
+                         f"{100 * s['exact_share']:.0f}% | {psnr_text} | {timing} | {path.name} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", type=Path, help="training photographs folder (its validation split is used)")
-    parser.add_argument("--models", nargs="+", default=["bits-1"])
+    parser.add_argument("data", type=Path, nargs="?", help="training photographs folder (its validation split is used)")
+    parser.add_argument("--table", type=Path, nargs="+", help="print the markdown table of these result files, run nothing")
+    parser.add_argument("--models", nargs="*", default=["bits-1"])
+    parser.add_argument("--peers", action="store_true", help="also stegano LSB and invisible-watermark dwtDctSvd")
     parser.add_argument("--bpp", nargs="+", type=float, default=[1.0], help="payload bits per pixel")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--covers", type=int, default=12)
@@ -84,6 +155,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write every row and the summaries here")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(args.table))
+        return
+    if args.data is None:
+        parser.error("give the photographs folder (or --table FILES)")
     if args.threads:
         torch.set_num_threads(args.threads)
     passphrase = None if args.plain else PASSPHRASE
@@ -102,6 +178,16 @@ def main() -> None:
                     "summary": summarise(rows), "rows": rows}
             report["cases"].append(case)
             print(json.dumps({k: case[k] for k in ("model", "bpp", "bytes", "capacity_bytes", "summary")}), flush=True)
+    if args.peers:
+        peers = [("stegano-lsb", peer_lsb, [int(b * args.size * args.size / 8) for b in args.bpp]),
+                 ("imwatermark-dwtDctSvd", peer_dwtdctsvd, list(WATERMARK_BYTES))]
+        for peer, run, sizes in peers:
+            for nbytes in sizes:
+                rows = [run(name, cover, rng.integers(0, 256, nbytes, dtype=np.uint8).tobytes()) for name, cover in crops]
+                case = {"model": peer, "bpp": 8 * nbytes / args.size**2, "bytes": nbytes, "summary": summarise(rows),
+                        "rows": rows}
+                report["cases"].append(case)
+                print(json.dumps({k: case[k] for k in ("model", "bpp", "bytes", "summary")}), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
 

@@ -3,9 +3,10 @@
 Python API (the ``steg`` command is a thin layer over it)::
 
     from stegcli import BitsCodec, read_image
-    codec = BitsCodec.from_name("bits-3")
-    result = codec.embed(read_image("cover.png"), b"hello")
-    codec.extract(result.stego, result.key) == b"hello"
+    codec = BitsCodec.from_name("bits-1")
+    result = codec.embed_keyless(read_image("cover.png"), b"hello", passphrase=b"correct horse")
+    codec.extract_keyless(result.stego, passphrase=b"correct horse") == b"hello"   # no key file
+    keyed = BitsCodec.from_name("bits-3").embed(read_image("cover.png"), b"hello")  # the seed's keyed mode
 
     from stegcli import ImageCodec
     isn = ImageCodec.from_name("isn-2")
@@ -18,7 +19,7 @@ Python API (the ``steg`` command is a thin layer over it)::
     (revealed,) = robust.reveal(stego)
 """
 
-from stegcli.bits import BitsCodec, EmbedResult, embed_bits, extract_bits
+from stegcli.bits import BitsCodec, EmbedResult, KeylessResult, embed_bits, extract_bits
 from stegcli.errors import (
     CapacityError,
     InputError,
@@ -42,6 +43,7 @@ __all__ = [
     "ImageCodec",
     "InputError",
     "IntegrityError",
+    "KeylessResult",
     "ModelError",
     "StegError",
     "RobustCodec",

@@ -20,7 +20,7 @@ import torch
 
 from stegcli.engine import MIN_SIDE, StegoEngine
 from stegcli.errors import CapacityError, IntegrityError
-from stegcli.keyless import RefineSettings, refine
+from stegcli.keyless import RefineOutcome, RefineSettings, refine
 from stegcli.key import StegoKey
 from stegcli.nn import StegoINN
 from stegcli.payload import container
@@ -41,6 +41,11 @@ KEYLESS_BITS_MODEL = "bits-1"  # keyless payloads: the model whose stego alone c
 # share of a model's bit positions a keyless payload may use, by bpp: measured with benchmarks/keyless_payload.py
 KEYLESS_FILL = {1: 0.6, 2: 0.3, 3: 0.2}
 CODE_SLACK = 4  # bytes each codeword keeps in reserve when the optimisation stops
+# sides of the centred regions a keyless payload may occupy, smallest first; the whole image is the last
+# one where it has at most MAX_REGION_SIDE**2 pixels: the optimisation holds a whole region's activations
+# in memory, several GB at 1024x1024 and four times that at 2048x2048
+REGION_SIDES = (256, 512, 1024)
+MAX_REGION_SIDE = REGION_SIDES[-1]
 
 
 def capacity_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
@@ -57,15 +62,40 @@ def capacity_bytes(height: int, width: int, bpp: int, stride: int = 2) -> int:
 
 
 def keyless_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
-    """Bit positions a keyless payload may use: the model's share of all of them (:data:`KEYLESS_FILL`)."""
+    """Bit positions a keyless payload may use in a region of this size: the model's share of all of them
+    (:data:`KEYLESS_FILL`)."""
     return int(capacity_bits(height, width, bpp, stride) * KEYLESS_FILL[bpp])
+
+
+Region = tuple[int, int, int, int]  # top, left, height, width
+
+
+def keyless_regions(height: int, width: int, stride: int = 2) -> list[Region]:
+    """The centred regions a keyless payload may occupy, smallest first.
+
+    A message takes the smallest region that holds it, so a short note in a 12-megapixel photograph
+    costs the time and the distortion of a 256x256 patch, and the rest of the photograph stays as it
+    was. A reader tries them in the same order: a region's header only decodes in the region it was
+    written to.
+    """
+    full = aligned_shape(height, width, stride)
+    regions = []
+    for side in REGION_SIDES:
+        size = aligned_shape(min(side, height), min(side, width), stride)
+        if size == full:
+            break
+        regions.append(((height - size[0]) // 2, (width - size[1]) // 2, *size))
+    if full[0] * full[1] <= MAX_REGION_SIDE**2:
+        regions.append((0, 0, *full))
+    return regions
 
 
 def keyless_capacity_bytes(height: int, width: int, bpp: int, sealed: bool = True, stride: int = 2) -> int:
     """Largest message a keyless payload takes in a cover of this size (``sealed``: under a passphrase)."""
     if min(height, width) < MIN_SIDE:
         return 0
-    return container.max_message_bytes(keyless_bits(height, width, bpp, stride), sealed)
+    _, _, h, w = keyless_regions(height, width, stride)[-1]
+    return container.max_message_bytes(keyless_bits(h, w, bpp, stride), sealed)
 
 
 @dataclass(frozen=True)
@@ -147,10 +177,34 @@ class BitsCodec:
                       progress: Callable[[int, int], None] | None = None) -> KeylessResult:
         """A stego that gives ``message`` back from itself alone (and ``passphrase``), checked before returning.
 
-        Raises CapacityError where the message does not fit, or where the hide-time optimisation could
-        not make the saved 8-bit stego decode exactly.
+        The message goes into the smallest centred region that holds it (:func:`keyless_regions`).
+        Raises CapacityError where it does not fit, or where the hide-time optimisation could not make
+        the saved 8-bit stego decode exactly.
         """
-        h, w = self.engine.region(cover, "cover")
+        self.engine.region(cover, "cover")
+        stride, sealed = self.engine.model.config.stride, passphrase is not None
+        regions = keyless_regions(*cover.shape[:2], stride)
+        fits = [r for r in regions if container.max_message_bytes(keyless_bits(r[2], r[3], self.bpp, stride), sealed)
+                >= len(message)]
+        top, left, h, w = (fits or regions)[0]  # none fits: the largest one refuses with its capacity below
+        stego = cover.copy()
+        patch, outcome, stream_bits = self._embed_region(np.ascontiguousarray(cover[top : top + h, left : left + w]),
+                                                         message, passphrase, progress)
+        stego[top : top + h, left : left + w] = patch
+        capacity = self.keyless_capacity_bytes(*cover.shape[:2], sealed)
+        if self.try_extract_keyless(stego, passphrase) != message:
+            raise CapacityError(
+                f"{self.name} could not make the stego decode exactly without a key: {int(outcome.wrong.sum())} of "
+                f"{stream_bits} payload bits still read wrong after {outcome.steps} optimisation steps; try a shorter "
+                f"message or another cover (its keyless capacity is {capacity} bytes, which covers like the "
+                f"validation photographs reach)"
+            )
+        return KeylessResult(stego, len(message), capacity, outcome.steps, sealed)
+
+    def _embed_region(self, cover: np.ndarray, message: bytes, passphrase: bytes | None,
+                      progress: Callable[[int, int], None] | None) -> tuple[np.ndarray, RefineOutcome, int]:
+        """Forward pass and hide-time optimisation over one region (the whole of ``cover``, even-sized)."""
+        h, w = cover.shape[:2]
         planes = 3 * self.bpp
         layout = container.Layout.for_passphrase(passphrase, planes * h * w)
         stream = container.encode_stream(message, passphrase, keyless_bits(h, w, self.bpp, self.engine.model.config.stride))
@@ -158,41 +212,42 @@ class BitsCodec:
         bits = torch.from_numpy(flat_bits.reshape(1, planes, h, w).astype(np.float32))
         used = torch.from_numpy(flat_used.reshape(1, planes, h, w))
         first, key = self.engine.forward(cover, bits * BIT_HIGH)
-        start = to_tensor(first[:h, :w], self.engine.device) + torch.from_numpy(key.residual).float()[None].to(self.engine.device)
-        in_stream = layout.order[: stream.size]
         device = self.engine.device
+        plain = to_tensor(cover, device)
+        hidden = to_tensor(first, device) + torch.from_numpy(key.residual).float()[None].to(device)
+        start = plain + self.keyless_settings.strength * (hidden - plain)
+        in_stream = layout.order[: stream.size]
 
         def accept(wrong: np.ndarray, margins: np.ndarray) -> bool:
             return container.correctable(wrong[in_stream], stream.size, slack=CODE_SLACK, margins=margins[in_stream])
 
-        outcome = refine(self.engine.model, start,
-                         bits.to(device), used.to(device), accept, self.keyless_settings, progress)
-        stego = cover.copy()
-        stego[:h, :w] = from_tensor(outcome.stego)
-        capacity = self.keyless_capacity_bytes(*cover.shape[:2], passphrase is not None)
-        if self.try_extract_keyless(stego, passphrase) != message:
-            raise CapacityError(
-                f"{self.name} could not make the stego decode exactly without a key: {int(outcome.wrong.sum())} of "
-                f"{stream.size} payload bits still read wrong after {outcome.steps} optimisation steps; try a shorter "
-                f"message or another cover (its keyless capacity is {capacity} bytes, which covers like the "
-                f"validation photographs reach)"
-            )
-        return KeylessResult(stego, len(message), capacity, outcome.steps, passphrase is not None)
+        outcome = refine(self.engine.model, start, bits.to(device), used.to(device), accept, self.keyless_settings,
+                         progress)
+        return from_tensor(outcome.stego), outcome, stream.size
 
     def extract_keyless(self, stego: np.ndarray, passphrase: bytes | None = None) -> bytes:
         """The exact message of :meth:`embed_keyless`, or IntegrityError (the same one for a wrong
         passphrase and for an image without a payload)."""
-        signal = self.engine.reverse(stego, None)[0].float().cpu().numpy()
-        planes = signal_to_bits(signal)
-        flat, margins = planes.reshape(-1), ((signal - THRESHOLD) / THRESHOLD).reshape(-1)
-        try:
-            layout = container.Layout.for_passphrase(passphrase, flat.size)
-            return container.decode_stream(flat, passphrase, layout, margins)
-        except IntegrityError:
-            legacy = message_or_none(planes_to_bits(planes)) if passphrase is None else None
-            if legacy is None:  # not a keyed-mode frame that happens to read keylessly either
-                raise
-            return legacy
+        self.engine.region(stego, "stego")
+        planes = None
+        for top, left, h, w in keyless_regions(*stego.shape[:2], self.engine.model.config.stride):
+            signal = self.engine.reverse(np.ascontiguousarray(stego[top : top + h, left : left + w]), None)
+            signal = signal[0].float().cpu().numpy()
+            planes = signal_to_bits(signal)
+            margins = ((signal - THRESHOLD) / THRESHOLD).reshape(-1)
+            try:
+                layout = container.Layout.for_passphrase(passphrase, planes.size)
+                return container.decode_stream(planes.reshape(-1), passphrase, layout, margins)
+            except IntegrityError as exc:
+                failure = exc
+        # the last region is the whole image where it is small enough: a keyed-mode frame (the seed's
+        # format) that happens to read without its key is read too
+        whole = aligned_shape(*stego.shape[:2], self.engine.model.config.stride)
+        if passphrase is None and planes is not None and planes.shape[1:] == whole:
+            legacy = message_or_none(planes_to_bits(planes))
+            if legacy is not None:
+                return legacy
+        raise failure
 
     def try_extract_keyless(self, stego: np.ndarray, passphrase: bytes | None) -> bytes | None:
         try:

@@ -33,7 +33,8 @@ class RefineSettings:
     eps: float = 1e-6  # Adam's floor: pixels with a negligible gradient stay where they are
     margin: float = 0.3  # a bit counts as safe this far past the threshold (1: at its ideal value)
     fidelity: float = 4.0  # weight of the MSE to the forward pass's stego (times 255^2 / 1e3)
-    patience: int = 8  # give up when this many steps have not cut the wrong bits to 95% of their best
+    strength: float = 0.7  # start from cover + strength * (forward stego - cover): a cleaner stego, a few more steps
+    patience: int = 12  # give up when this many steps have not cut the wrong bits to 95% of their best
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,20 @@ def test_container_layouts_differ_per_passphrase():
     a = container.Layout.for_passphrase(b"a", total).order
     assert not np.array_equal(a, container.Layout.for_passphrase(b"b", total).order)
     assert not np.array_equal(a, container.Layout.for_passphrase(None, total).order)
+
+
+def test_regions_grow_from_the_centre_and_end_with_the_whole_image_when_it_is_small_enough():
+    from stegcli.bits import MAX_REGION_SIDE, keyless_regions
+
+    assert keyless_regions(64, 96) == [(0, 0, 64, 96)]
+    assert keyless_regions(512, 600) == [(128, 172, 256, 256), (0, 44, 512, 512), (0, 0, 512, 600)]
+    big = keyless_regions(3000, 4001)
+    assert big[-1] == ((3000 - MAX_REGION_SIDE) // 2, (4001 - MAX_REGION_SIDE) // 2, MAX_REGION_SIDE, MAX_REGION_SIDE)
+
+
+def test_short_message_in_a_larger_cover_only_touches_the_centre(bits1):
+    cover = read_image(sample_path("cover.png"))  # 256x384: the payload takes the centre 256x256
+    result = bits1.embed_keyless(cover, b"a short note", b"pw")
+    changed = np.argwhere((result.stego != cover).any(axis=2))
+    assert changed[:, 1].min() >= 64 and changed[:, 1].max() < 64 + 256
+    assert bits1.extract_keyless(png_roundtrip(result.stego), b"pw") == b"a short note"
