@@ -23,6 +23,7 @@ import argparse
 import json
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,8 @@ def main() -> None:
     parser.add_argument("--covers", type=int, default=12)
     parser.add_argument("--plain", action="store_true", help="no passphrase (CRC-checked, readable by anyone)")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="override a hide-time optimisation setting (stegcli.keyless.RefineSettings), e.g. strength=1.0")
     parser.add_argument("--json", type=Path, help="write every row and the summaries here")
     args = parser.parse_args()
     if args.table:
@@ -167,8 +170,12 @@ def main() -> None:
     rng = np.random.default_rng(0)
     report = {"size": args.size, "passphrase": passphrase is not None, "threads": torch.get_num_threads(),
               "machine": platform.processor() or platform.machine(), "cases": []}
+    overrides = {name: float(value) if "." in value else int(value)
+                 for name, value in (item.split("=", 1) for item in args.set)}
+    report["settings"] = overrides
     for model in args.models:
         codec = BitsCodec.from_name(model, "cpu")
+        codec.keyless_settings = replace(codec.keyless_settings, **overrides)
         for bpp in args.bpp:
             nbytes = int(bpp * args.size * args.size / 8)
             rows = [run_case(codec, name, cover, rng.integers(0, 256, nbytes, dtype=np.uint8).tobytes(), passphrase)

@@ -20,8 +20,8 @@ import torch
 
 from stegcli.engine import MIN_SIDE, StegoEngine
 from stegcli.errors import CapacityError, IntegrityError
-from stegcli.keyless import RefineOutcome, RefineSettings, refine
 from stegcli.key import StegoKey
+from stegcli.keyless import RefineOutcome, RefineSettings, refine
 from stegcli.nn import StegoINN
 from stegcli.payload import container
 from stegcli.payload.framing import frame_message, max_message_bytes, parse_frame
@@ -273,8 +273,29 @@ def embed_bits(cover: np.ndarray, message: bytes, model: str = DEFAULT_BITS_MODE
     return BitsCodec.from_name(model, device).embed(cover, message)
 
 
-def extract_bits(stego: np.ndarray, key: StegoKey | None = None, model: str | None = None, device: str = "cpu") -> bytes:
-    """Get the exact message back from a stego, with or without its key (the model: ``model``, else the key's,
-    else the default)."""
-    name = model or (key.model if key is not None else DEFAULT_BITS_MODEL)
-    return BitsCodec.from_name(name, device).extract(stego, key)
+def extract_bits(stego: np.ndarray, key: StegoKey | None = None, model: str | None = None, device: str = "cpu",
+                 passphrase: bytes | None = None) -> bytes:
+    """Get the exact message back from a stego: with its key (the model: ``model``, else the key's), or
+    as a keyless payload (``model``, else every installed bits model, see :func:`extract_keyless_any`)."""
+    if key is None:
+        return extract_keyless_any(stego, passphrase, [model] if model else None, device)[1]
+    return BitsCodec.from_name(model or key.model, device).extract(stego, key)
+
+
+def extract_keyless_any(stego: np.ndarray, passphrase: bytes | None = None, models: list[str] | None = None,
+                        device: torch.device | str = "cpu") -> tuple[str, bytes]:
+    """(model, message) of the first model that finds a keyless payload: ``models``, else every installed
+    bits model, :data:`KEYLESS_BITS_MODEL` first. A receiver need not know which model the sender used.
+    IntegrityError (no payload, or the passphrase is wrong) where none does."""
+    from stegcli.zoo import model_info, registered_models
+
+    if models is None:
+        installed = [spec.name for spec in registered_models("bits") if model_info(spec)["installed"]]
+        models = sorted(installed, key=lambda name: name != KEYLESS_BITS_MODEL)
+    failure = IntegrityError(container.NO_PAYLOAD)
+    for name in models:
+        try:
+            return name, BitsCodec.from_name(name, device).extract_keyless(stego, passphrase)
+        except IntegrityError as exc:
+            failure = exc
+    raise failure

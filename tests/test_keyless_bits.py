@@ -148,3 +148,21 @@ def test_short_message_in_a_larger_cover_only_touches_the_centre(bits1):
     changed = np.argwhere((result.stego != cover).any(axis=2))
     assert changed[:, 1].min() >= 64 and changed[:, 1].max() < 64 + 256
     assert bits1.extract_keyless(png_roundtrip(result.stego), b"pw") == b"a short note"
+
+
+def test_a_receiver_need_not_know_the_model(tmp_path):
+    from stegcli.bits import extract_bits, extract_keyless_any
+
+    codec = BitsCodec.from_name("bits-2", "cpu")
+    result = codec.embed_keyless(photo(), b"which model?", b"pw")
+    stego = png_roundtrip(result.stego)
+    assert extract_keyless_any(stego, b"pw") == ("bits-2", b"which model?")
+    assert extract_bits(stego, passphrase=b"pw") == b"which model?"
+    Image.fromarray(stego).save(tmp_path / "s.png")
+    r = run_steg(["extract-bits", str(tmp_path / "s.png"), "--passphrase-file", str(_write(tmp_path / "p", b"pw"))])
+    assert r.code == 0 and r.stdout == b"which model?" and "with bits-2" in r.stderr
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path

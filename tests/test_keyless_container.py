@@ -167,3 +167,12 @@ def test_doubtful_bytes_double_what_the_code_fixes():
     wrong[bad] = True
     assert not container.correctable(wrong, stream.size)
     assert container.correctable(wrong, stream.size, margins=soft[layout.order[: stream.size]])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.binary(min_size=1, max_size=255), st.integers(1, 64))
+def test_numpy_syndromes_match_reedsolo(word, nsym):
+    import reedsolo
+
+    ecc.encode(b"", nsym)  # the field's tables
+    assert ecc.syndromes(word, nsym) == reedsolo.rs_calc_syndromes(bytearray(word), nsym)

@@ -7,7 +7,14 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from stegcli.bits import DEFAULT_BITS_MODEL, KEYLESS_BITS_MODEL, BitsCodec, capacity_bytes, keyless_capacity_bytes
+from stegcli.bits import (
+    DEFAULT_BITS_MODEL,
+    KEYLESS_BITS_MODEL,
+    BitsCodec,
+    capacity_bytes,
+    extract_keyless_any,
+    keyless_capacity_bytes,
+)
 from stegcli.cli.common import (
     Device,
     Force,
@@ -36,10 +43,10 @@ from stegcli.imageio import (
 )
 from stegcli.zoo import get_spec, model_info, registered_models
 
-
 OptionalBitsModel = Annotated[Optional[str], typer.Option(
-    "--model", "-m", help=f"bits-1, bits-2 or bits-3 (default: {KEYLESS_BITS_MODEL} keyless, "
-                          f"{DEFAULT_BITS_MODEL} with --key-out / --key).", show_default=False)]
+    "--model", "-m", help=f"bits-1, bits-2 or bits-3 (default: {KEYLESS_BITS_MODEL} to embed keylessly, "
+                          f"{DEFAULT_BITS_MODEL} with --key-out; extract-bits: the key's model, else each installed one).",
+    show_default=False)]
 
 
 def embed_bits_command(
@@ -112,16 +119,15 @@ def extract_bits_command(
         raise UsageError("a passphrase opens keyless payloads; leave out --key (or the passphrase)")
     secret = None if key is not None else read_passphrase(passphrase, passphrase_file, confirm=False)
     image, stego_key = read_stego_and_key(stego, key, "bits")
-    default = stego_key.model if stego_key is not None else KEYLESS_BITS_MODEL
-    codec = BitsCodec.from_name(get_spec(model or default, "bits").name, resolve_device(device))
     if stego_key is not None:
-        message = codec.extract(image, stego_key)
-        check = "CRC32 verified"
+        codec = BitsCodec.from_name(get_spec(model or stego_key.model, "bits").name, resolve_device(device))
+        message, name, check = codec.extract(image, stego_key), codec.name, "CRC32 verified"
     else:
-        message = codec.extract_keyless(image, secret)
+        models = [get_spec(model, "bits").name] if model else None
+        name, message = extract_keyless_any(image, secret, models, resolve_device(device))
         check = "decrypted and authenticated" if secret is not None else "CRC32 verified, keyless"
     write_output(output, message)
-    notice(f"extracted {len(message)} bytes, {check}")
+    notice(f"extracted {len(message)} bytes with {name}, {check}")
 
 
 def capacity_command(

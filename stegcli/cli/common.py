@@ -12,9 +12,9 @@ import logging
 import os
 import re
 import sys
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import numpy as np

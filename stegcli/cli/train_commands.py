@@ -110,10 +110,8 @@ def train_bits_command(
                                            "margin: a hinge at the threshold on scattered bits, for keyless payloads.")] = "mse",
 ) -> None:
     """Train a bits-BPP model; --export writes the weights with validation metrics."""
-    from stegcli.train.hiding_task import LossWeights
+    from stegcli.train.hiding_task import BITS_LOSSES, LossWeights
     from stegcli.train.recipes import train_bits
-
-    from stegcli.train.hiding_task import BITS_LOSSES
 
     if bits_loss not in BITS_LOSSES:
         raise UsageError(f"--bits-loss {bits_loss}: use one of {', '.join(BITS_LOSSES)}")

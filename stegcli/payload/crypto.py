@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -59,7 +60,14 @@ def layout_seed(passphrase: bytes | None) -> bytes:
     """32 bytes that key the payload's layout: the public seed without a passphrase, scrypt of it with one."""
     if passphrase is None:
         return PUBLIC_LAYOUT_SEED
-    return DEFAULT_KDF.derive(check_passphrase(passphrase), LAYOUT_SALT)
+    return _layout_seed(check_passphrase(passphrase), DEFAULT_KDF)
+
+
+@lru_cache(maxsize=4)
+def _layout_seed(passphrase: bytes, kdf: KdfParams) -> bytes:
+    """Cached: a reader tries several regions and models with one passphrase, and each scrypt costs 32 MiB
+    and a fifth of a second."""
+    return kdf.derive(passphrase, LAYOUT_SALT)
 
 
 def seal(message: bytes, passphrase: bytes, header: bytes, kdf: KdfParams = DEFAULT_KDF) -> bytes:
