@@ -128,18 +128,20 @@ def summarise(rows: list[dict]) -> dict:
 
 def markdown_table(paths: list[Path]) -> str:
     """One row per model and payload of the result files, as docs/models.md shows them."""
-    lines = ["| method | payload | bytes | covers | exact | stego PSNR mean (min) | steps | embed s | extract s | file |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | payload | bytes | covers | exact | stego PSNR mean (min) | steps | embed s | extract s | threads | file |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in paths:
         report = json.loads(path.read_text())
         for case in report["cases"]:
             s = case["summary"]
             psnr_text = f"{s['stego_psnr_mean']:.2f} ({s['stego_psnr_min']:.2f})" if "stego_psnr_mean" in s else "-"
-            timing = (f"{s['steps_mean']:.1f} | {s['embed_seconds_mean']:.1f} | {s['extract_seconds_mean']:.2f}"
+            ours = case["model"].startswith("bits")
+            steps = f"{s['steps_mean']:.1f}" if ours and "steps_mean" in s else "-"
+            timing = (f"{steps} | {s['embed_seconds_mean']:.1f} | {s['extract_seconds_mean']:.2f}"
                       if "steps_mean" in s else "- | - | -")
-            lock = " + passphrase" if report["passphrase"] and case["model"].startswith("bits") else ""
+            lock = " + passphrase" if report["passphrase"] and ours else ""
             lines.append(f"| {case['model']}{lock} | {case['bpp']:.3g} bpp | {case['bytes']:,} | {s['covers']} | "
-                         f"{100 * s['exact_share']:.0f}% | {psnr_text} | {timing} | {path.name} |")
+                         f"{100 * s['exact_share']:.0f}% | {psnr_text} | {timing} | {report['threads']} | {path.name} |")
     return "\n".join(lines)
 
 
