@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from stegcli.bits import BitsCodec
-from stegcli.evaluate import png_roundtrip
+from stegcli.evaluate import keyless_case, png_roundtrip
 from stegcli.imageio import read_image
 from stegcli.metrics import psnr
 from stegcli.train.data import list_images
@@ -53,19 +53,7 @@ def validation_crops(data: Path, size: int, count: int) -> list[tuple[str, np.nd
 
 
 def run_case(codec: BitsCodec, name: str, cover: np.ndarray, message: bytes, passphrase: bytes | None) -> dict:
-    start = time.perf_counter()
-    try:
-        result = codec.embed_keyless(cover, message, passphrase)
-    except Exception as exc:  # a refusal (exit 4 in the CLI) is a measured outcome, not a crash
-        return {"cover": name, "bytes": len(message), "exact": False, "refused": str(exc),
-                "embed_seconds": time.perf_counter() - start}
-    embed_seconds = time.perf_counter() - start
-    stego = png_roundtrip(result.stego)
-    start = time.perf_counter()
-    extracted = codec.try_extract_keyless(stego, passphrase)
-    return {"cover": name, "bytes": len(message), "exact": extracted == message, "steps": result.steps,
-            "stego_psnr": psnr(stego, cover), "embed_seconds": embed_seconds,
-            "extract_seconds": time.perf_counter() - start}
+    return {"cover": name, **keyless_case(codec, cover, message, passphrase)}
 
 
 def peer_lsb(name: str, cover: np.ndarray, message: bytes) -> dict:

@@ -8,6 +8,7 @@ cropping) between the saved stego and the reveal.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -16,7 +17,7 @@ import numpy as np
 
 from stegcli import attacks
 from stegcli.bits import BitsCodec, message_or_none
-from stegcli.errors import UsageError
+from stegcli.errors import CapacityError, UsageError
 from stegcli.imageio import decode_image, encode_png
 from stegcli.images import ImageCodec
 from stegcli.metrics import flat_guess, psnr, psnr_y, ssim
@@ -92,6 +93,48 @@ def evaluate_bits(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fil
         "exact_keyless": keyless / n,
         "keyless_bit_accuracy": Summary.of(bit_acc).__dict__,
     }
+
+
+EVAL_PASSPHRASE = b"stegcli evaluation"
+
+
+def keyless_case(codec: BitsCodec, cover: np.ndarray, message: bytes, passphrase: bytes | None) -> dict:
+    """One keyless embed, a real PNG round trip, one keyless extract: what a user of embed-bits gets.
+
+    A refusal (exit 4 in the CLI) is an outcome here, not an error: ``exact`` False and the reason.
+    """
+    start = time.perf_counter()
+    try:
+        result = codec.embed_keyless(cover, message, passphrase)
+    except CapacityError as exc:
+        return {"bytes": len(message), "exact": False, "refused": str(exc), "embed_seconds": time.perf_counter() - start}
+    embed_seconds = time.perf_counter() - start
+    stego = png_roundtrip(result.stego)
+    start = time.perf_counter()
+    extracted = codec.try_extract_keyless(stego, passphrase)
+    return {"bytes": len(message), "exact": extracted == message, "steps": result.steps,
+            "stego_psnr": psnr(stego, cover), "stego_psnr_y": psnr_y(stego, cover), "stego_ssim": ssim(stego, cover),
+            "embed_seconds": embed_seconds, "extract_seconds": time.perf_counter() - start}
+
+
+def evaluate_keyless(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fill: float = 1.0,
+                     passphrase: bytes | None = EVAL_PASSPHRASE) -> dict:
+    """Keyless payloads of ``fill`` x the keyless capacity, sealed under ``passphrase`` (None: CRC only)."""
+    rng = np.random.default_rng(seed)
+    sealed = passphrase is not None
+    rows = []
+    for cover in covers:
+        n = int(codec.keyless_capacity_bytes(*cover.shape[:2], sealed) * fill)
+        rows.append(keyless_case(codec, cover, rng.integers(0, 256, n, dtype=np.uint8).tobytes(), passphrase))
+    done = [r for r in rows if "steps" in r]
+    report = {"model": codec.name, "pairs": len(covers), "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
+              "message_bytes": rows[0]["bytes"], "passphrase": sealed,
+              "exact_keyless": sum(r["exact"] for r in rows) / len(rows),
+              "refused": sum("refused" in r for r in rows) / len(rows)}
+    for key in ("stego_psnr", "stego_psnr_y", "stego_ssim", "steps", "embed_seconds", "extract_seconds"):
+        if done:
+            report[key] = Summary.of([float(r[key]) for r in done]).__dict__
+    return report
 
 
 def _quality(prefix: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, list[float]]:

@@ -166,3 +166,20 @@ def test_a_receiver_need_not_know_the_model(tmp_path):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_eval_measures_keyless_payloads(tmp_path):
+    import json
+
+    folder = tmp_path / "covers"
+    folder.mkdir()
+    full = read_image(sample_path("cover.png"))
+    for i, x in enumerate((0, 160)):
+        Image.fromarray(full[:96, x : x + 96]).save(folder / f"c{i}.png")
+    r = run_steg(["eval", "--model", "bits-1", "--covers", str(folder), "--keyless", "--pairs", "2", "--size", "64",
+                  "--fill", "0.5", "--json"])
+    assert r.code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["passphrase"] and report["pairs"] == 2 and report["exact_keyless"] == 1.0
+    assert report["message_bytes"] == BitsCodec.from_name("bits-1").keyless_capacity_bytes(64, 64, True) // 2
+    assert report["stego_psnr"]["min"] > 30

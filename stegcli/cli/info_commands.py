@@ -93,6 +93,8 @@ def eval_command(
     size: Annotated[int, typer.Option("--size", min=16, help="Square crop size.")] = 256,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="bits models: message size as a fraction of capacity.")] = 1.0,
+    keyless: Annotated[bool, typer.Option("--keyless", help="bits models: keyless payloads under a passphrase, as embed-bits "
+                                          "writes them (fill of the keyless capacity), instead of the seed's keyed frames.")] = False,
     attacks: Annotated[Optional[str], typer.Option("--attacks", help="Image models: 'all' or a comma list (none, jpeg90, jpeg75, jpeg50, noise0.03, blur1.0, scale0.5, scale1.5, crop0.9); one row each, keyless.")] = None,
     device: Device = "auto",
     as_json: Json = False,
@@ -103,6 +105,7 @@ def eval_command(
         evaluate_attacks,
         evaluate_bits,
         evaluate_images,
+        evaluate_keyless,
         fixed_crops,
         parse_attacks,
     )
@@ -140,9 +143,13 @@ def eval_command(
         report = evaluate_attacks(spec.name, per_cover, hide, reveal, crops(covers, 0), crops(secrets, 1, per_cover), names)
         _print_attack_report(report, as_json)
         return
+    if keyless and spec.kind != "bits":
+        raise UsageError("--keyless is for bits models")
     if spec.kind == "bits":
-        report = evaluate_bits(BitsCodec.from_name(spec.name, dev), crops(covers, 0), seed=seed, fill=fill)
-        title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each"
+        evaluate = evaluate_keyless if keyless else evaluate_bits
+        report = evaluate(BitsCodec.from_name(spec.name, dev), crops(covers, 0), seed=seed, fill=fill)
+        mode = ", keyless with a passphrase" if keyless else ""
+        title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each{mode}"
     else:
         if secrets is None:
             raise UsageError(f"{model} hides images: give --secrets DIR")
@@ -158,7 +165,7 @@ def eval_command(
     for key, value in report.items():
         if isinstance(value, dict):
             table.add_row(key, f"{value['mean']:.4f}", f"{value['min']:.4f}")
-        elif key.startswith("exact"):
+        elif key.startswith("exact") or key == "refused":
             table.add_row(key, f"{value:.1%}", "")
     console.print(table)
 
