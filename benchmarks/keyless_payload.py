@@ -133,6 +133,12 @@ def markdown_table(paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def save(report: dict, path: Path | None) -> None:
+    """Written after every case, so that an interrupted run keeps what it measured."""
+    if path is not None:
+        path.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", type=Path, nargs="?", help="training photographs folder (its validation split is used)")
@@ -175,6 +181,7 @@ def main() -> None:
                     "summary": summarise(rows), "rows": rows}
             report["cases"].append(case)
             print(json.dumps({k: case[k] for k in ("model", "bpp", "bytes", "capacity_bytes", "summary")}), flush=True)
+            save(report, args.json)
     if args.peers:
         peers = [("stegano-lsb", peer_lsb, [int(b * args.size * args.size / 8) for b in args.bpp]),
                  ("imwatermark-dwtDctSvd", peer_dwtdctsvd, list(WATERMARK_BYTES))]
@@ -185,8 +192,7 @@ def main() -> None:
                         "rows": rows}
                 report["cases"].append(case)
                 print(json.dumps({k: case[k] for k in ("model", "bpp", "bytes", "summary")}), flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+                save(report, args.json)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ Stream of bits, in layout order (:mod:`stegcli.payload.layout`)::
     body:   RS(sealed message)   with a passphrase (:func:`stegcli.payload.crypto.seal`)
             RS(crc32 u32 | message)  without one
 
-The header's 8 bytes carry 16 parity bytes, so it survives 8 wrong bytes of 24; the body's code has
+The header's 10 bytes carry 16 parity bytes, so it survives 8 wrong bytes of 26; the body's code has
 ``nsym`` parity bytes per 255. A wrong passphrase reads the bits in another order, finds no header and
 fails exactly as an image without a payload does (:data:`NO_PAYLOAD`). The CRC32 or the AEAD tag has the
 last word: a payload is returned exactly or not at all.
