@@ -27,7 +27,7 @@ from stegcli.payload import container
 from stegcli.payload.framing import frame_message, max_message_bytes, parse_frame
 from stegcli.payload.mapping import (
     BIT_HIGH,
-    THRESHOLD,
+    bit_margins,
     bits_to_planes,
     bits_to_signal,
     planes_to_bits,
@@ -92,12 +92,16 @@ def keyless_regions(height: int, width: int, stride: int = 2) -> list[Region]:
     return regions
 
 
+def region_capacity_bytes(region: Region, bpp: int, sealed: bool, stride: int = 2) -> int:
+    """Largest message a keyless payload takes in one region (``sealed``: under a passphrase)."""
+    return container.max_message_bytes(keyless_bits(region[2], region[3], bpp, stride), sealed)
+
+
 def keyless_capacity_bytes(height: int, width: int, bpp: int, sealed: bool = True, stride: int = 2) -> int:
-    """Largest message a keyless payload takes in a cover of this size (``sealed``: under a passphrase)."""
+    """Largest message a keyless payload takes in a cover of this size: that of its largest region."""
     if min(height, width) < MIN_SIDE:
         return 0
-    _, _, h, w = keyless_regions(height, width, stride)[-1]
-    return container.max_message_bytes(keyless_bits(h, w, bpp, stride), sealed)
+    return region_capacity_bytes(keyless_regions(height, width, stride)[-1], bpp, sealed, stride)
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,7 @@ class BitsCodec:
         self.engine.region(cover, "cover")
         stride, sealed = self.engine.model.config.stride, passphrase is not None
         regions = keyless_regions(*cover.shape[:2], stride)
-        fits = [r for r in regions if container.max_message_bytes(keyless_bits(r[2], r[3], self.bpp, stride), sealed)
-                >= len(message)]
+        fits = [r for r in regions if region_capacity_bytes(r, self.bpp, sealed, stride) >= len(message)]
         top, left, h, w = (fits or regions)[0]  # none fits: the largest one refuses with its capacity below
         stego = cover.copy()
         patch, outcome, stream_bits = self._embed_region(np.ascontiguousarray(cover[top : top + h, left : left + w]),
@@ -236,7 +239,7 @@ class BitsCodec:
             signal = self.engine.reverse(np.ascontiguousarray(stego[top : top + h, left : left + w]), None)
             signal = signal[0].float().cpu().numpy()
             planes = signal_to_bits(signal)
-            margins = ((signal - THRESHOLD) / THRESHOLD).reshape(-1)
+            margins = bit_margins(signal).reshape(-1)
             try:
                 layout = container.Layout.for_passphrase(passphrase, planes.size)
                 return container.decode_stream(planes.reshape(-1), passphrase, layout, margins)

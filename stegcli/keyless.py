@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from stegcli.nn import StegoINN
-from stegcli.payload.mapping import THRESHOLD
+from stegcli.payload.mapping import bit_margins
+from stegcli.train.losses import quantize_ste
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,6 @@ class RefineOutcome:
     wrong: np.ndarray  # flat bool over all bit positions: used bits a keyless reader gets wrong
 
 
-def _quantize(x: torch.Tensor) -> torch.Tensor:
-    clamped = x.clamp(0, 1)
-    return clamped + ((clamped * 255).round() / 255 - clamped).detach()
-
-
 def refine(model: StegoINN, stego: torch.Tensor, bits: torch.Tensor, used: torch.Tensor,
            accept: Callable[[np.ndarray, np.ndarray], bool], settings: RefineSettings = RefineSettings(),
            progress: Callable[[int, int], None] | None = None) -> RefineOutcome:
@@ -61,8 +57,7 @@ def refine(model: StegoINN, stego: torch.Tensor, bits: torch.Tensor, used: torch
     model = model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
-    target = bits.bool()
-    sign = bits * 2 - 1
+    target, sign = bits.bool(), bits * 2 - 1
     weight = used.float() / used.float().sum().clamp(min=1)
     anchor = stego.detach().clone()
     x = stego.detach().clone().requires_grad_(True)
@@ -71,20 +66,18 @@ def refine(model: StegoINN, stego: torch.Tensor, bits: torch.Tensor, used: torch
     fidelity = settings.fidelity * 255**2 / 1e3
     best, best_step = None, 0
     for step in range(settings.max_steps + 1):
-        q = _quantize(x)
-        _, revealed = model.reverse(q, z)
-        wrong = (((revealed > THRESHOLD) != target) & used)
-        wrong_np = wrong.reshape(-1).cpu().numpy()
-        if progress is not None:
-            progress(step, int(wrong_np.sum()))  # before the checks: a bar's last state is the outcome
-        margins = ((revealed.detach() - THRESHOLD) / THRESHOLD).reshape(-1).cpu().numpy()
+        q = quantize_ste(x)
+        margins = bit_margins(model.reverse(q, z)[1])
+        wrong_np = (((margins > 0) != target) & used).reshape(-1).cpu().numpy()  # thresholded as a reader does
         count = int(wrong_np.sum())
+        if progress is not None:
+            progress(step, count)  # before the checks: a bar's last state is the outcome
         if best is None or count < 0.95 * best:
             best, best_step = count, step
-        if accept(wrong_np, margins) or step == settings.max_steps or step - best_step >= settings.patience:
+        if (accept(wrong_np, margins.detach().reshape(-1).cpu().numpy()) or step == settings.max_steps
+                or step - best_step >= settings.patience):
             return RefineOutcome(q.detach(), step, wrong_np)
-        past = sign * (revealed - THRESHOLD) / THRESHOLD
-        loss = (F.relu(settings.margin - past).pow(2) * weight).sum() + fidelity * F.mse_loss(q, anchor)
+        loss = (F.relu(settings.margin - sign * margins).pow(2) * weight).sum() + fidelity * F.mse_loss(q, anchor)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

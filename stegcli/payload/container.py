@@ -40,7 +40,7 @@ ERASE_SHARE = 0.75  # at most this share of a codeword's parity is spent on doub
 
 @dataclass(frozen=True)
 class Layout:
-    """The keyed order of an image's ``total`` bit positions; :meth:`stream_positions` of a stream's length."""
+    """The keyed order of a region's ``total`` bit positions: stream bit ``i`` lives at ``order[i]``."""
 
     order: np.ndarray
 
@@ -114,20 +114,10 @@ def doubtful_bytes(margins: np.ndarray, nsym: int) -> np.ndarray:
 
 
 def _decode(coded_bits: np.ndarray, margins: np.ndarray | None, nsym: int) -> bytes:
-    """RS-decode stream bits codeword by codeword: as they are, then, where that fails and the decoder's
-    doubts are known, with the doubtful bytes as erasures."""
-    coded = np.packbits(coded_bits).tobytes()
+    """RS-decode stream bits, the decoder's doubtful bytes (where its margins are known) as erasures
+    for the codewords that do not decode as they are."""
     doubtful = None if margins is None else doubtful_bytes(margins, nsym)
-    parts = []
-    for start in range(0, len(coded), ecc.CODEWORD):
-        word = coded[start : start + ecc.CODEWORD]
-        try:
-            parts.append(ecc.decode(word, nsym))
-        except IntegrityError:
-            if doubtful is None:
-                raise
-            parts.append(ecc.decode(word, nsym, np.flatnonzero(doubtful[start : start + ecc.CODEWORD]).tolist()))
-    return b"".join(parts)
+    return ecc.decode(np.packbits(coded_bits).tobytes(), nsym, doubtful)
 
 
 def _read_header(bits: np.ndarray, margins: np.ndarray | None) -> tuple[int, int, int, bytes]:
@@ -193,5 +183,6 @@ def correctable(wrong_bits: np.ndarray, stream_length: int, nsym: int = DEFAULT_
     else:
         head_doubt = doubtful_bytes(margins[:HEADER_BITS], HEADER_NSYM)
         body_doubt = doubtful_bytes(margins[HEADER_BITS:stream_length], nsym)
+    # the header's code is small (8 wrong bytes of 26): it keeps at most 2 in reserve
     return (_within_reach(wrong_bytes[:head], head_doubt, HEADER_NSYM, min(slack, 2))
             and _within_reach(wrong_bytes[head : stream_length // 8], body_doubt, nsym, slack))

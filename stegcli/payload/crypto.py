@@ -65,8 +65,8 @@ def layout_seed(passphrase: bytes | None) -> bytes:
 
 @lru_cache(maxsize=4)
 def _layout_seed(passphrase: bytes, kdf: KdfParams) -> bytes:
-    """Cached: a reader tries several regions and models with one passphrase, and each scrypt costs 32 MiB
-    and a fifth of a second."""
+    """Cached: a reader tries several regions and models with one passphrase, and each scrypt is meant to
+    be slow and costs 32 MiB."""
     return kdf.derive(passphrase, LAYOUT_SALT)
 
 

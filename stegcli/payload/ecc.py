@@ -83,17 +83,22 @@ def _correct(word: bytes, nsym: int, erasures: list[int]) -> bytes:
     return bytes(msg[:-nsym])
 
 
-def decode(coded: bytes, nsym: int, erasures: list[int] | None = None) -> bytes:
+def decode(coded: bytes, nsym: int, doubtful: np.ndarray | None = None) -> bytes:
     """The data bytes, corrected; IntegrityError where a codeword has more errors than the code can fix.
 
-    ``erasures`` index bytes of ``coded`` known to be doubtful.
+    Each codeword is decoded as it is; where that fails and ``doubtful`` (a bool per byte of ``coded``)
+    is given, it is decoded again with its doubtful bytes as erasures.
     """
-    erasures = erasures or []
     parts = []
     try:
         for start in range(0, len(coded), CODEWORD):
             word = coded[start : start + CODEWORD]
-            parts.append(_correct(word, nsym, [e - start for e in erasures if start <= e < start + len(word)]))
+            try:
+                parts.append(_correct(word, nsym, []))
+            except reedsolo.ReedSolomonError:
+                if doubtful is None:
+                    raise
+                parts.append(_correct(word, nsym, np.flatnonzero(doubtful[start : start + len(word)]).tolist()))
     except reedsolo.ReedSolomonError:
         raise IntegrityError("payload has more bit errors than its error correction can fix") from None
     return b"".join(parts)

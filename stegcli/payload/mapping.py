@@ -24,6 +24,13 @@ def signal_to_bits(signal: np.ndarray) -> np.ndarray:
     return (signal > THRESHOLD).astype(np.uint8)
 
 
+def bit_margins(signal):
+    """How far each recovered value lies past the threshold, on the side of the bit it reads as:
+    0 at the threshold, +-1 at the ideal values (works on arrays and tensors alike). The keyless decoder's
+    soft output: training's margin loss, the hide-time optimisation and erasure decoding all read it."""
+    return (signal - THRESHOLD) / THRESHOLD
+
+
 def bits_to_planes(bits: np.ndarray, planes: int, height: int, width: int) -> np.ndarray:
     """Lay a flat bit string out as a (planes, height, width) 0/1 array.
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from stegcli.nn import MosaicINN, StegoINN
 from stegcli.nn.wavelet import haar_dwt
-from stegcli.payload.mapping import BIT_HIGH, THRESHOLD
+from stegcli.payload.mapping import BIT_HIGH, THRESHOLD, bit_margins
 from stegcli.train.data import ImageBank
 from stegcli.train.losses import batched_means, psnr, quantize_ste
 
@@ -76,8 +76,7 @@ def margin_loss(revealed: torch.Tensor, truth: torch.Tensor, margin: float = 0.6
     ``margin`` of the way to its value and no further, so the network spends its capacity on the bits that a
     threshold would read wrong, which is all that exact keyless extraction needs."""
     sign = (truth > THRESHOLD).float() * 2 - 1
-    past = sign * (revealed - THRESHOLD) / THRESHOLD
-    return F.relu(margin - past).pow(2).mean()
+    return F.relu(margin - sign * bit_margins(revealed)).pow(2).mean()
 
 
 BITS_LOSSES = ("mse", "margin")
