@@ -21,22 +21,14 @@ def run_case(model: str, size: int, device: str, repeats: int) -> dict:
     import numpy as np
     import torch
 
-    from stegcli.bits import BitsCodec
-    from stegcli.images import ImageCodec
-    from stegcli.robust import RobustCodec
+    from stegcli.models.registry import get_spec, open_codec
     from stegcli.samples import make_landscape
-    from stegcli.zoo import get_spec
 
     cover = make_landscape(1, size, size)
-    kind = get_spec(model).kind
-    codecs = {"bits": BitsCodec, "robust": RobustCodec}
-    codec = codecs.get(kind, ImageCodec).from_name(model, device)
-    if kind == "bits":
+    codec = open_codec(model, device)
+    if get_spec(model).payload == "bytes":
         payload = np.random.default_rng(0).integers(0, 256, codec.capacity_bytes(size, size), dtype=np.uint8).tobytes()
         work = lambda: codec.extract(*codec.encode(cover, payload))  # noqa: E731
-    elif kind == "robust":
-        secrets = [make_landscape(2 + i, size, size) for i in range(codec.secrets)]
-        work = lambda: codec.reveal(codec.hide(cover, secrets))  # noqa: E731
     else:
         secrets = [make_landscape(2 + i, size, size) for i in range(codec.secrets)]
         work = lambda: codec.reveal(codec.hide(cover, secrets).stego)  # noqa: E731
@@ -69,7 +61,8 @@ def main() -> None:
     if args.case:
         print(json.dumps(run_case(args.case[0], int(args.case[1]), args.device, args.repeats)))
         return
-    from stegcli.zoo import model_info, registered_models
+    from stegcli.models.registry import registered_models
+    from stegcli.models.weights import model_info
 
     models = args.models or [s.name for s in registered_models() if model_info(s)["installed"]]
     results = []

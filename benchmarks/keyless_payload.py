@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stegcli.bits import BitsCodec
-from stegcli.evaluate import keyless_case, png_roundtrip
-from stegcli.imageio import read_image
-from stegcli.metrics import psnr
+from stegcli.codecs.bits import BitsCodec
+from stegcli.eval.evaluate import keyless_case, png_roundtrip
+from stegcli.eval.metrics import psnr
+from stegcli.io.images import read_image
 from stegcli.train.data import list_images
 
 PASSPHRASE = b"benchmark passphrase"
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="no passphrase (CRC-checked, readable by anyone)")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="override a hide-time optimisation setting (stegcli.keyless.RefineSettings), e.g. strength=1.0")
+                        help="override a hide-time optimisation setting (stegcli.codecs.keyless.RefineSettings), e.g. strength=1.0")
     parser.add_argument("--json", type=Path, help="write every row and the summaries here")
     args = parser.parse_args()
     if args.table:

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Train robust-N as the shipped robust-N weights were trained (docs/robust-training.md, tenth and eleventh
-# sessions): `steg train robust`, the invertible network of isn-N through the robust attack layer, over
+# Train robust-N as the shipped robust-N weights were trained (docs/models.md, "How robust-N was trained"): `steg train robust`, the invertible network of isn-N through the robust attack layer, over
 # a list of timed stages, then export. Each stage is NAME:MINUTES[@LR] (lr 2e-4, slow 5e-5, unless
 # named); the first starts from $INIT (default weights/isn-N.safetensors), the others resume the run folder:
 #   resample  blur and resizing dominate the mix (a code that resampling leaves must come first)

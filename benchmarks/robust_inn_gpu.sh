@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # robust_inn_curriculum.sh runs side by side on one GPU, each continuing a shipped robust-N file, then
-# their exports, logs and checkpoints in OUT (docs/robust-training.md). $PLAN picks the runs:
-#   eleventh (default)  the eleventh session's four: robust-1, robust-1 with 8 blocks, robust-2, robust-3
-#   luma                robust-1 with --luma-only beside a plain robust-1, the same stages (twelfth session's "Next")
-#   chroma              the two of luma, and a third with --chroma-blur 1 (fourteenth session's "Next")
-#   [PLAN=luma] benchmarks/robust_inn_gpu.sh DATA OUT
+# their exports, logs and checkpoints in OUT (docs/models.md, "How robust-N was trained"): robust-1,
+# robust-1 with 8 blocks, robust-2 and robust-3.
+#   benchmarks/robust_inn_gpu.sh DATA OUT
 set -uo pipefail
 data=${1:?usage: robust_inn_gpu.sh DATA OUT} out=${2:?usage: robust_inn_gpu.sh DATA OUT}
-case ${PLAN:=eleventh} in eleventh | luma | chroma) ;; *) echo "unknown PLAN $PLAN: eleventh, luma or chroma" >&2; exit 2 ;; esac
 here=$(dirname "$0") runs=runs/gpu
 mkdir -p "$runs" "$out"
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD PYTHON=${PYTHON:-python3} TRAIN_ARGS="--device cuda --batch 32 --patch 128 --threads 2 --val-every 1000"
@@ -17,19 +14,10 @@ curriculum() {  # NAME N INIT STAGE...
     > "$runs/$name.out" 2>&1
   echo "$name exited $?"
 }
-case $PLAN in
-  eleventh)
-    curriculum r1 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
-    TRAIN_ARGS="$TRAIN_ARGS --blocks 8" curriculum r1deep 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
-    curriculum r2 2 weights/robust-2.safetensors resample:2 full:3@1e-4 full:1.5@3e-5 &
-    curriculum r3 3 weights/robust-3.safetensors resample:2 full:3@1e-4 full:1.5@3e-5 & ;;
-  chroma)
-    TRAIN_ARGS="$TRAIN_ARGS --chroma-blur 1" curriculum r1chroma 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
-    ;& # and the two runs of luma
-  luma)
-    TRAIN_ARGS="$TRAIN_ARGS --luma-only" curriculum r1luma 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
-    curriculum r1plain 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 & ;;
-esac
+curriculum r1 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
+TRAIN_ARGS="$TRAIN_ARGS --blocks 8" curriculum r1deep 1 weights/robust-1.safetensors full:5@1e-4 full:1.5@3e-5 &
+curriculum r2 2 weights/robust-2.safetensors resample:2 full:3@1e-4 full:1.5@3e-5 &
+curriculum r3 3 weights/robust-3.safetensors resample:2 full:3@1e-4 full:1.5@3e-5 &
 ( sleep 150; nvidia-smi --query-gpu=name,utilization.gpu,memory.used --format=csv ) &
 wait
 tar czf "$out/logs.tgz" "$runs"/*.out "$runs"/*/log.jsonl

@@ -30,13 +30,13 @@ def tiny_weights_dir(tmp_path_factory) -> Path:
         write_tiny_mosaic_weights(folder, grid, seed=20 + grid)
     for secrets in (1, 2):
         write_tiny_robust_weights(folder, secrets, seed=30 + secrets)
-    write_tiny_robust_weights(folder, 3, seed=33, invertible=True)
+    write_tiny_robust_weights(folder, 3, seed=33)
     return folder
 
 
 @pytest.fixture
 def tiny_weights(tiny_weights_dir, monkeypatch) -> Path:
-    """Point stegcli at tiny random bits-1/2/3, isn-1/2/3, mosaic-4/9 and robust-1/2 (U-Nets) and robust-3 (invertible) models for the duration of a test."""
+    """Point stegcli at tiny random bits-1/2/3, isn-1/2/3, mosaic-4/9 and robust-1/2/3 models for the duration of a test."""
     monkeypatch.setenv("STEGCLI_WEIGHTS", str(tiny_weights_dir))
     return tiny_weights_dir
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from stegcli.models.weights import save_weights
 from stegcli.nn import DenseSubnet, INNConfig, MosaicConfig, MosaicINN, StegoINN
-from stegcli.zoo import save_weights
 
 
 def randomize_outputs(model: torch.nn.Module, scale: float) -> None:
@@ -106,38 +106,21 @@ def write_tiny_mosaic_weights(folder: Path, grid: int, seed: int = 0) -> Path:
     return path
 
 
-def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.05, fold: int = 1, residual_blur: float = 0.0):
-    """A small random robust network whose stego differs from its cover."""
-    from stegcli.nn import RobustConfig, RobustNet
-
-    torch.manual_seed(seed)
-    model = RobustNet(RobustConfig(secrets, width=4, levels=3, fold=fold, residual_blur=residual_blur))
-    with torch.no_grad():
-        model.embed.out.weight.normal_(0, scale)
-    return model.eval()
-
-
-def tiny_robust_inn(secrets: int, seed: int = 0, scale: float = 0.02, refine: int = 0, luma_only: bool = False,
-                    chroma_blur: float = 0.0):
-    """A small random invertible robust network (two coupling blocks), with a random refinement U-Net
-    of width ``refine`` after the reverse if asked."""
+def tiny_robust(secrets: int, seed: int = 0, scale: float = 0.02):
+    """A small random robust network (the shipped architecture, two coupling blocks) whose stego differs from its cover."""
     from stegcli.nn import RobustINN, RobustINNConfig
 
     torch.manual_seed(seed)
-    model = RobustINN(RobustINNConfig(secrets, blocks=2, growth=8, refine=refine, luma_only=luma_only,
-                                            chroma_blur=chroma_blur))
+    model = RobustINN(RobustINNConfig(secrets, blocks=2, growth=8))
     randomize_outputs(model, scale)
-    if model.refine is not None:
-        with torch.no_grad():
-            model.refine.out.weight.normal_(0, scale)
     return model.eval()
 
 
-def write_tiny_robust_weights(folder: Path, secrets: int, seed: int = 0, invertible: bool = False) -> Path:
-    """robust-N weights of the U-Net pipeline, or of the invertible network with ``invertible``."""
-    model = tiny_robust_inn(secrets, seed=seed) if invertible else tiny_robust(secrets, seed=seed)
+def write_tiny_robust_weights(folder: Path, secrets: int, seed: int = 0) -> Path:
+    """robust-N weights of a tiny random robust network."""
+    model = tiny_robust(secrets, seed=seed)
     path = folder / f"robust-{secrets}.safetensors"
     save_weights(path, model, name=f"robust-{secrets}", kind="robust",
-                 config={"robust_inn" if invertible else "robust": model.config.to_dict(), "secrets": secrets},
+                 config={"robust_inn": model.config.to_dict(), "secrets": secrets},
                  recipe={"test": True}, metrics={}, half=False)
     return path

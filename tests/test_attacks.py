@@ -7,7 +7,8 @@ import pytest
 from helpers import run_steg, smooth_image
 from PIL import Image
 
-from stegcli.attacks import (
+from stegcli.errors import UsageError
+from stegcli.eval.attacks import (
     AttackSpec,
     apply_attacks,
     center_crop,
@@ -17,8 +18,7 @@ from stegcli.attacks import (
     jpeg,
     rescale,
 )
-from stegcli.errors import UsageError
-from stegcli.metrics import psnr
+from stegcli.eval.metrics import psnr
 
 
 @pytest.fixture

@@ -5,15 +5,16 @@ import numpy as np
 import pytest
 from helpers import smooth_image, tiny_inn
 
-from stegcli.bits import MIN_SIDE, BitsCodec, capacity_bytes
+from stegcli.codecs.bits import MIN_SIDE, BitsCodec, capacity_bytes
 from stegcli.errors import CapacityError, InputError, IntegrityError
-from stegcli.evaluate import png_roundtrip
-from stegcli.key import StegoKey
+from stegcli.eval.evaluate import png_roundtrip
+from stegcli.io.keys import StegoKey
+from stegcli.models.registry import get_spec
 from stegcli.payload import HEADER_BYTES
 
 
 def codec(bpp: int) -> BitsCodec:
-    return BitsCodec(tiny_inn(3 * bpp, seed=bpp, scale=0.003), bpp, f"bits-{bpp}")
+    return BitsCodec(tiny_inn(3 * bpp, seed=bpp, scale=0.003), get_spec(f"bits-{bpp}"))
 
 
 @pytest.mark.parametrize("bpp", [1, 2, 3])
@@ -125,7 +126,7 @@ def test_key_with_wrong_dtype_is_named():
 
 
 def test_key_makes_extraction_exact_even_where_the_stego_saturates():
-    c = BitsCodec(tiny_inn(9, seed=4, scale=0.02), 3, "bits-3")  # changes far beyond the 8-bit range
+    c = BitsCodec(tiny_inn(9, seed=4, scale=0.02), get_spec("bits-3"))  # changes far beyond the 8-bit range
     cover = np.full((32, 32, 3), 250, dtype=np.uint8)
     message = np.random.default_rng(1).integers(0, 256, c.capacity_bytes(32, 32), dtype=np.uint8).tobytes()
     result = c.embed(cover, message)
@@ -134,7 +135,7 @@ def test_key_makes_extraction_exact_even_where_the_stego_saturates():
 
 
 def test_extract_bits_takes_the_model_from_the_key(tiny_weights):
-    from stegcli.bits import embed_bits, extract_bits
+    from stegcli.codecs.bits import embed_bits, extract_bits
 
     result = embed_bits(smooth_image(32, 32), b"from bits-1", model="bits-1")
     assert extract_bits(result.stego, result.key) == b"from bits-1"

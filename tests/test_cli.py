@@ -70,7 +70,7 @@ def test_capacity_json(tmp_path):
     r = run_steg(["capacity", str(path), "--json"])
     data = json.loads(r.stdout)
     assert {row["bpp"]: row["keyed_bytes"] for row in data["capacity"]} == {1: 756, 2: 1524, 3: 2292}
-    from stegcli.bits import KEYLESS_FILL
+    from stegcli.codecs.bits import KEYLESS_FILL
     from stegcli.payload.container import max_message_bytes
     for row in data["capacity"]:
         positions = int(3 * row["bpp"] * 64 * 32 * KEYLESS_FILL[row["bpp"]])
@@ -112,7 +112,7 @@ def test_message_too_large(tiny_weights, tmp_path, cover_png):
     out = tmp_path / "s.png"
     assert_fails(run_steg(["embed-bits", str(big), "-c", str(cover_png), "-o", str(out), "-m", "bits-1",
                            "--key-out", str(tmp_path / "z.npy")]), 4, "at most 1140 bytes")
-    from stegcli.bits import keyless_capacity_bytes
+    from stegcli.codecs.bits import keyless_capacity_bytes
     assert_fails(run_steg(["embed-bits", str(big), "-c", str(cover_png), "-o", str(out)]), 4,
                  f"at most {keyless_capacity_bytes(48, 64, 1, sealed=False)} bytes keylessly")
     assert not out.exists()

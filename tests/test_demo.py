@@ -19,9 +19,9 @@ def test_demo_shows_the_passphrase_round_trip_with_the_shipped_weights(tmp_path,
     assert r.code == 0, r.stderr
     assert "a passphrase-protected message, no key file" in r.stderr
     assert (out / "extracted-passphrase.txt").read_bytes() == (out / "message.txt").read_bytes()
-    from stegcli.bits import BitsCodec
-    from stegcli.demo import DEMO_PASSPHRASE
-    from stegcli.imageio import read_image
+    from stegcli.codecs.bits import BitsCodec
+    from stegcli.eval.demo import DEMO_PASSPHRASE
+    from stegcli.io.images import read_image
 
     codec = BitsCodec.from_name("bits-1")
     stego = read_image(out / "stego-passphrase.png")

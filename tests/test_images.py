@@ -5,13 +5,15 @@ import pytest
 from helpers import run_steg, smooth_image, tiny_inn
 from PIL import Image
 
+from stegcli.codecs.images import ImageCodec
 from stegcli.errors import InputError, UsageError
-from stegcli.evaluate import png_roundtrip
-from stegcli.images import ImageCodec, model_for
+from stegcli.eval.evaluate import png_roundtrip
+from stegcli.models.registry import get_spec
+from stegcli.models.registry import image_model_for as model_for
 
 
 def codec(n: int) -> ImageCodec:
-    return ImageCodec(tiny_inn(3 * n, seed=n, scale=0.003), n, f"isn-{n}")
+    return ImageCodec(tiny_inn(3 * n, seed=n, scale=0.003), get_spec(f"isn-{n}"))
 
 
 @pytest.mark.parametrize("n", [1, 3, 5])
@@ -20,7 +22,7 @@ def test_keyed_reveal_is_lossless_for_any_secret_count(n):
     secrets = [smooth_image(32, 48, seed=i + 1) for i in range(n)]
     result = codec(n).hide(cover, secrets)
     assert result.stego.shape == cover.shape and not np.array_equal(result.stego, cover)
-    revealed = codec(n).reveal(png_roundtrip(result.stego), result.key)
+    revealed = codec(n).reveal(png_roundtrip(result.stego), key=result.key)
     assert len(revealed) == n
     assert all(np.array_equal(r, s) for r, s in zip(revealed, secrets, strict=True))
 
@@ -36,7 +38,7 @@ def test_secrets_of_other_sizes_are_resized_to_the_cover(caplog):
     c = codec(1)
     with caplog.at_level(logging.INFO, logger="stegcli"):
         result = c.hide(smooth_image(32, 32), [smooth_image(64, 20, 3)])
-    assert c.reveal(result.stego, result.key)[0].shape == (32, 32, 3)
+    assert c.reveal(result.stego, key=result.key)[0].shape == (32, 32, 3)
     assert "resized" in caplog.text
 
 
@@ -53,7 +55,7 @@ def test_wrong_secret_count_and_model_choice():
 def test_key_of_another_model_is_refused():
     result = codec(1).hide(smooth_image(32, 32), [smooth_image(32, 32, 1)])
     with pytest.raises(InputError, match="made by model 'isn-1'"):
-        codec(2).reveal(result.stego, result.key)
+        codec(2).reveal(result.stego, key=result.key)
 
 
 # -- CLI ---------------------------------------------------------------------------------
@@ -137,7 +139,7 @@ def test_eval_reports_keyless_and_keyed_quality(tiny_weights, tmp_path):
 
 
 def test_eval_crops_never_hide_a_photograph_in_itself(tmp_path):
-    from stegcli.evaluate import fixed_crops
+    from stegcli.eval.evaluate import fixed_crops
 
     files = []
     for i in range(6):  # flat images whose colour names their file

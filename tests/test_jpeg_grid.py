@@ -1,10 +1,10 @@
-"""Finding the 8x8 grid of the last JPEG an image went through (stegcli.jpeg_grid)."""
+"""Finding the 8x8 grid of the last JPEG an image went through (stegcli.codecs.jpeg_grid)."""
 
 import numpy as np
 from helpers import smooth_image
 
-from stegcli.attacks import jpeg
-from stegcli.jpeg_grid import DCT, GRID_EVIDENCE, jpeg_grid, likeliest_grid
+from stegcli.codecs.jpeg_grid import DCT, GRID_EVIDENCE, jpeg_grid, likeliest_grid
+from stegcli.eval.attacks import jpeg
 
 
 def textured(side: int = 128, seed: int = 0) -> np.ndarray:

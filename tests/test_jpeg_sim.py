@@ -6,9 +6,9 @@ import torch
 from helpers import smooth_image
 from PIL import Image
 
-from stegcli.attacks import jpeg
-from stegcli.metrics import psnr
-from stegcli.tensors import from_tensor, to_tensor
+from stegcli.eval.attacks import jpeg
+from stegcli.eval.metrics import psnr
+from stegcli.io.tensors import from_tensor, to_tensor
 from stegcli.train.jpeg_sim import (
     jpeg_mix,
     quant_tables,

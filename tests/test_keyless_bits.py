@@ -6,11 +6,12 @@ import pytest
 from helpers import run_steg, smooth_image, tiny_inn
 from PIL import Image
 
-from stegcli.bits import BitsCodec
 from stegcli.cli import common
+from stegcli.codecs.bits import BitsCodec
 from stegcli.errors import CapacityError, IntegrityError
-from stegcli.evaluate import png_roundtrip
-from stegcli.imageio import read_image
+from stegcli.eval.evaluate import png_roundtrip
+from stegcli.io.images import read_image
+from stegcli.models.registry import get_spec
 from stegcli.payload import container, crypto
 from stegcli.samples import sample_path
 
@@ -62,7 +63,7 @@ def test_message_over_the_keyless_capacity_is_refused(bits1):
 
 
 def test_refused_when_the_optimisation_cannot_reach_exactness():
-    hopeless = BitsCodec(tiny_inn(3, seed=1, scale=0.003), 1, "bits-1")  # keeps its payload in z
+    hopeless = BitsCodec(tiny_inn(3, seed=1, scale=0.003), get_spec("bits-1"))  # keeps its payload in z
     hopeless.keyless_settings = type(hopeless.keyless_settings)(max_steps=3)
     with pytest.raises(CapacityError, match="could not make the stego decode exactly without a key"):
         hopeless.embed_keyless(smooth_image(32, 32), b"x" * 20)
@@ -134,7 +135,7 @@ def test_container_layouts_differ_per_passphrase():
 
 
 def test_regions_grow_from_the_centre_and_end_with_the_whole_image_when_it_is_small_enough():
-    from stegcli.bits import MAX_REGION_SIDE, keyless_regions
+    from stegcli.codecs.bits import MAX_REGION_SIDE, keyless_regions
 
     assert keyless_regions(64, 96) == [(0, 0, 64, 96)]
     assert keyless_regions(512, 600) == [(128, 172, 256, 256), (0, 44, 512, 512), (0, 0, 512, 600)]
@@ -151,7 +152,7 @@ def test_short_message_in_a_larger_cover_only_touches_the_centre(bits1):
 
 
 def test_a_receiver_need_not_know_the_model(tmp_path):
-    from stegcli.bits import extract_bits, extract_keyless_any
+    from stegcli.codecs.bits import extract_bits, extract_keyless_any
 
     codec = BitsCodec.from_name("bits-2", "cpu")
     result = codec.embed_keyless(photo(), b"which model?", b"pw")

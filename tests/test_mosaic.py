@@ -6,9 +6,10 @@ import torch
 from helpers import randomize_outputs, run_steg, smooth_image, tiny_mosaic
 from PIL import Image
 
+from stegcli.codecs.images import ImageCodec
 from stegcli.errors import UsageError
-from stegcli.evaluate import png_roundtrip
-from stegcli.images import ImageCodec
+from stegcli.eval.evaluate import png_roundtrip
+from stegcli.models.registry import get_spec
 from stegcli.nn import (
     RescaleConfig,
     RescaleINN,
@@ -73,7 +74,7 @@ def test_mosaic_inn_inverts_in_float64_and_z_holds_as_many_numbers_as_the_secret
 
 
 def mosaic_codec(grid: int) -> ImageCodec:
-    return ImageCodec(tiny_mosaic(grid, seed=grid, scale=0.003), grid * grid, f"mosaic-{grid * grid}")
+    return ImageCodec(tiny_mosaic(grid, seed=grid, scale=0.003), get_spec(f"mosaic-{grid * grid}"))
 
 
 @pytest.mark.parametrize("grid,count", [(2, 4), (2, 3), (3, 7), (3, 1)])
@@ -83,10 +84,10 @@ def test_partial_grids_round_trip_with_the_key(grid, count):
     secrets = [smooth_image(36, 48, i + 1) for i in range(count)]
     result = codec.hide(cover, secrets)
     stego = png_roundtrip(result.stego)
-    revealed = codec.reveal(stego, result.key, count)
+    revealed = codec.reveal(stego, key=result.key, count=count)
     assert len(revealed) == count
     assert all(np.array_equal(r, s) for r, s in zip(revealed, secrets, strict=True))
-    keyless = codec.reveal(stego, None, count)
+    keyless = codec.reveal(stego, count=count)
     assert [r.shape for r in keyless] == [cover.shape] * count
 
 
@@ -94,7 +95,7 @@ def test_mosaic_refuses_more_secrets_than_tiles():
     with pytest.raises(UsageError, match="hides 1 to 4"):
         mosaic_codec(2).hide(smooth_image(32, 32), [smooth_image(32, 32, i) for i in range(5)])
     with pytest.raises(UsageError, match="hides 1 to 4"):
-        mosaic_codec(2).reveal(smooth_image(32, 32), None, 6)
+        mosaic_codec(2).reveal(smooth_image(32, 32), count=6)
 
 
 def test_cover_sides_are_cut_to_whole_tiles_and_wavelet_blocks():
@@ -102,7 +103,7 @@ def test_cover_sides_are_cut_to_whole_tiles_and_wavelet_blocks():
     cover = smooth_image(40, 53, 1)
     result = codec.hide(cover, [smooth_image(40, 53, 2)])
     assert np.array_equal(result.stego[36:], cover[36:]) and np.array_equal(result.stego[:, 48:], cover[:, 48:])
-    assert codec.reveal(result.stego, result.key, 1)[0].shape == cover.shape
+    assert codec.reveal(result.stego, key=result.key, count=1)[0].shape == cover.shape
 
 
 # -- CLI ---------------------------------------------------------------------------------------
@@ -159,9 +160,9 @@ def test_every_parameter_of_the_trained_halves_gets_a_gradient(photo_dir, stage)
 
 
 def test_train_mosaic_stages_export_and_load(photo_dir, tmp_path):
+    from stegcli.models.weights import load_weights_file
     from stegcli.train.loop import TrainSettings
     from stegcli.train.recipes import Architecture, export, train_mosaic
-    from stegcli.zoo import load_weights_file
 
     arch = Architecture(blocks=1, growth=4, patch=24, batch=2, val_size=30)
     run = tmp_path / "run"
@@ -179,9 +180,9 @@ def test_train_mosaic_stages_export_and_load(photo_dir, tmp_path):
 def test_init_hide_fills_only_a_hiding_half_that_never_trained(photo_dir, tmp_path):
     from helpers import write_tiny_isn_weights
 
+    from stegcli.models.weights import load_weights_file
     from stegcli.train.loop import TrainSettings
     from stegcli.train.recipes import Architecture, is_fresh, train_mosaic
-    from stegcli.zoo import load_weights_file
 
     isn = write_tiny_isn_weights(tmp_path, 1, seed=3)  # 2 blocks x growth 8
     isn_model, _ = load_weights_file(isn)

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from stegcli.attacks import jpeg, resize
-from stegcli.bits import BitsCodec
-from stegcli.evaluate import png_roundtrip
-from stegcli.imageio import read_image
-from stegcli.images import ImageCodec
-from stegcli.metrics import flat_guess, psnr
-from stegcli.robust import RobustCodec
+from stegcli.codecs.bits import BitsCodec
+from stegcli.codecs.images import ImageCodec
+from stegcli.codecs.robust import RobustCodec
+from stegcli.eval.attacks import jpeg, resize
+from stegcli.eval.evaluate import png_roundtrip
+from stegcli.eval.metrics import flat_guess, psnr
+from stegcli.io.images import read_image
+from stegcli.models.weights import get_spec, model_info
 from stegcli.samples import make_landscape, sample_path
-from stegcli.zoo import get_spec, model_info
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_shipped_image_model_reveals_keyless_from_the_stego_alone(name):
     keyless = [psnr(plain, secret) for plain, secret in zip(codec.reveal(stego), secrets, strict=True)]
     guesses = [psnr(flat_guess(s), s) for s in secrets]
     assert np.mean(keyless) > max(KEYLESS_FLOOR_DB[name], np.mean(guesses) + 4)  # a flat-colour guess of each secret
-    assert all(psnr(exact, secret) > 45 for exact, secret in zip(codec.reveal(stego, result.key), secrets, strict=True))
+    assert all(psnr(exact, secret) > 45 for exact, secret in zip(codec.reveal(stego, key=result.key), secrets, strict=True))
 
 
 # Floors for the mean revealed PSNR of the robust models on the test images below, from the PNG
@@ -79,7 +79,7 @@ def test_shipped_robust_model_reveals_from_the_png_and_after_jpeg(name):
     assert_shipped(name)
     codec = RobustCodec.from_name(name, "cpu")
     cover, secrets = sample_images(codec.secrets)
-    stego = png_roundtrip(codec.hide(cover, secrets))
+    stego = png_roundtrip(codec.hide(cover, secrets).stego)
     assert psnr(stego, cover) > 33
     png_floor, jpeg_floor = ROBUST_FLOOR_DB[name]
     from_png, after_jpeg = (np.mean([psnr(r, s) for r, s in zip(codec.reveal(x), secrets, strict=True)])
@@ -122,7 +122,7 @@ def test_shipped_robust_reveal_of_a_pure_crop_needs_the_codes_even_phase(tmp_pat
 
     codec = RobustCodec.from_name("robust-1", "cpu")
     cover, (secret,) = sample_images(1)
-    crop = codec.hide(cover, [secret])[5:85, 7:119]  # odd offsets, no resize
+    crop = codec.hide(cover, [secret]).stego[5:85, 7:119]  # odd offsets, no resize
     (as_is,), (in_phase,) = codec.reveal(crop), codec.reveal(crop, phase=(1, 1))
     as_is_db, in_phase_db = psnr(as_is, secret[5:85, 7:119]), psnr(in_phase, secret[6:85, 8:119])
     print(f"robust-1, crop at offsets (5, 7): {as_is_db:.2f} dB read as is, {in_phase_db:.2f} dB in phase")
@@ -140,11 +140,11 @@ def test_shipped_robust_reveal_finds_the_size_of_a_crop_resized_back(tmp_path):
     from helpers import run_steg
     from PIL import Image
 
-    from stegcli.attacks import center_crop
+    from stegcli.eval.attacks import center_crop
 
     codec = RobustCodec.from_name("robust-1", "cpu")
     cover = read_image(sample_path("cover.png"))[:160, :160]
-    stego = codec.hide(cover, [make_landscape(20, 160, 160)])
+    stego = codec.hide(cover, [make_landscape(20, 160, 160)]).stego
     zoomed = resize(center_crop(stego, 0.8), 160, 160)  # a 128-pixel crop brought back to 160
     (read,) = codec.reveal(zoomed, size="auto")
     assert read.shape in ((128, 128, 3), (127, 127, 3))  # 127: read in a phase that drops a row and a column
@@ -161,12 +161,12 @@ def test_shipped_robust_reveal_finds_the_size_of_a_halved_stego_and_reads_a_jpeg
     """--size auto undoes a reduction (the code's line is gone, the enlargements are judged); and a
     JPEG smooths the code until the phase cue guesses, so under the file's phase floor a stego at its
     own size is read in phase 0,0, where it was written."""
-    from stegcli.attacks import rescale
-    from stegcli.robust import fit_contrast
+    from stegcli.codecs.robust import fit_contrast
+    from stegcli.eval.attacks import rescale
 
     codec = RobustCodec.from_name("robust-1", "cpu")
     cover, secret = read_image(sample_path("cover.png")), read_image(sample_path("secret.png"))
-    stego = codec.hide(cover, [secret])
+    stego = codec.hide(cover, [secret]).stego
     half = rescale(stego, 0.5)
     (auto,), (as_is,) = codec.reveal(half, size="auto"), codec.reveal(half)
     auto_db, as_is_db = psnr(auto, secret), psnr(resize(as_is, *secret.shape[:2]), secret)
@@ -183,7 +183,7 @@ def test_shipped_robust_3_finds_a_lossless_crops_phase_by_its_joined_cue():
     and a lossless crop at an odd offset is read in step with --phase auto."""
     codec = RobustCodec.from_name("robust-3", "cpu")
     cover, secrets = sample_images(3)
-    crop = codec.hide(cover, secrets)[5:, 7:]
+    crop = codec.hide(cover, secrets).stego[5:, 7:]
     assert "+" in codec.phase_cue
     assert codec.guess_phase(crop)[0] == (1, 1)
     auto, in_step = codec.reveal(crop, phase="auto"), codec.reveal(crop, phase=(1, 1))
@@ -197,11 +197,11 @@ def test_shipped_robust_reads_a_jpeg_cropped_since_in_the_phase_its_grid_gives()
     """robust-3's phase cues pick about at random once a JPEG has smoothed its code, and its phase
     floor is too low to catch that; the JPEG's own 8x8 grid, moved by the crop like the code, says
     where the code began."""
-    from stegcli.jpeg_grid import jpeg_grid
+    from stegcli.codecs.jpeg_grid import jpeg_grid
 
     codec = RobustCodec.from_name("robust-3", "cpu")
     cover, secrets = sample_images(3)
-    cropped = jpeg(codec.hide(cover, secrets), 90)[5:, 7:]  # blocks now begin at row 3, column 1
+    cropped = jpeg(codec.hide(cover, secrets).stego, 90)[5:, 7:]  # blocks now begin at row 3, column 1
     grid = jpeg_grid(cropped)
     assert grid is not None and grid.origin == (3, 1) and grid.phase == (1, 1)
     reads = {phase: codec.reveal(cropped, phase=phase) for phase in ((0, 0), (1, 0), (0, 1), (1, 1))}

@@ -3,9 +3,9 @@ import pytest
 import torch
 from helpers import smooth_image, tiny_inn
 
-from stegcli.engine import StegoEngine
-from stegcli.tensors import to_tensor
-from stegcli.tiling import run_tiled
+from stegcli.codecs.engine import StegoEngine
+from stegcli.codecs.tiling import run_tiled
+from stegcli.io.tensors import to_tensor
 
 
 def test_tiled_forward_and_reverse_equal_one_pass_in_float64():
@@ -50,8 +50,22 @@ def test_engine_on_tiles_keeps_keyed_reveal_exact():
     model = tiny_inn(3, seed=4, scale=0.003)
     small, big = StegoEngine(model, "isn-1", tile=64), StegoEngine(model, "isn-1")
     cover, secret = smooth_image(150, 130, 1), to_tensor(smooth_image(150, 130, 2))
-    stego, key = small.forward(cover, secret)
-    stego_big, _ = big.forward(cover, secret)
+    stego, key = (lambda r: (r.stego, r.key))(small.hide(cover, secret))
+    stego_big = big.hide(cover, secret).stego
     assert np.abs(stego.astype(int) - stego_big.astype(int)).max() <= 1  # float order may flip a rounding
-    revealed = small.reverse(stego, key)
+    _, revealed = small.reveal(stego, key)
     assert torch.equal((revealed * 255).round(), (secret * 255).round())
+
+
+def test_a_padding_engine_reads_odd_sizes_as_one_reflect_padded_pass():
+    from stegcli.codecs.engine import pad_to
+
+    model = tiny_inn(3, seed=5, scale=0.02)
+    engine = StegoEngine(model, "robust-1", tile=64, pad=True)
+    cover, secret = smooth_image(101, 75, 1), to_tensor(smooth_image(101, 75, 2))
+    stego = engine.hide(cover, secret)
+    assert stego.key is None and stego.stego.shape == cover.shape  # every pixel, no key
+    whole, _ = model(pad_to(to_tensor(cover), 2), pad_to(secret, 2))
+    assert np.abs(stego.stego.astype(int) - (whole[..., :101, :75].clamp(0, 1)[0].permute(1, 2, 0) * 255).round().int().numpy()).max() <= 1
+    cover_read, secrets_read = engine.reveal(stego.stego)
+    assert cover_read.shape == (1, 3, 101, 75) and secrets_read.shape == (1, 3, 101, 75)

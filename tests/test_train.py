@@ -6,12 +6,13 @@ import pytest
 import torch
 from helpers import smooth_image
 
-from stegcli.bits import BitsCodec
+from stegcli.codecs.bits import BitsCodec
+from stegcli.models.registry import get_spec
+from stegcli.models.weights import load_weights_file
 from stegcli.train.checkpoint import load_checkpoint, save_checkpoint
 from stegcli.train.data import is_validation, list_images
 from stegcli.train.loop import TrainSettings
 from stegcli.train.recipes import Architecture, export, train_bits, train_isn
-from stegcli.zoo import load_weights_file
 
 
 def test_split_is_fixed_and_disjoint(photo_dir):
@@ -65,7 +66,7 @@ def test_train_resume_export_and_use(photo_dir, tmp_path):
     assert export(trainer, out, {"validation": trainer.task.validate(trainer.device)}) == "bits-1"
     model, meta = load_weights_file(out, expected_name="bits-1")
     assert meta["recipe"]["steps"] == 5 and "keyless_bit_acc" in meta["metrics"]["validation"]
-    codec = BitsCodec(model, 1, "bits-1")
+    codec = BitsCodec(model, get_spec("bits-1"))
     result = codec.embed(smooth_image(32, 32), b"trained here")
     assert codec.extract(result.stego, result.key) == b"trained here"
 

@@ -14,12 +14,7 @@ from stegcli.cli.common import (
     setup,
 )
 from stegcli.errors import UsageError
-from stegcli.imageio import (
-    STDIO,
-    check_output,
-    read_image,
-    write_output,
-)
+from stegcli.io.files import STDIO, check_output, write_output
 
 
 def attack_command(
@@ -35,7 +30,8 @@ def attack_command(
     quiet: Quiet = False,
 ) -> None:
     """Apply real attacks (crop, scale, blur, noise, then JPEG; combinable) to test robustness."""
-    from stegcli.attacks import AttackSpec, encode_attacked
+    from stegcli.eval.attacks import AttackSpec, encode_attacked
+    from stegcli.io.images import read_image
 
     setup(quiet)
     spec = AttackSpec(crop=crop, scale=scale, blur=blur, noise=noise, jpeg=jpeg)

@@ -7,14 +7,6 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from stegcli.bits import (
-    DEFAULT_BITS_MODEL,
-    KEYLESS_BITS_MODEL,
-    BitsCodec,
-    capacity_bytes,
-    extract_keyless_any,
-    keyless_capacity_bytes,
-)
 from stegcli.cli.common import (
     Device,
     Force,
@@ -34,14 +26,14 @@ from stegcli.cli.common import (
 )
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import (
-    STDIO,
-    check_output,
-    read_bytes,
-    read_image,
-    write_output,
+from stegcli.io.files import STDIO, check_output, read_bytes, write_output
+from stegcli.models.registry import (
+    DEFAULT_BITS_MODEL,
+    KEYLESS_BITS_MODEL,
+    get_spec,
+    open_codec,
+    registered_models,
 )
-from stegcli.zoo import get_spec, model_info, registered_models
 
 OptionalBitsModel = Annotated[Optional[str], typer.Option(
     "--model", "-m", help=f"bits-1, bits-2 or bits-3 (default: {KEYLESS_BITS_MODEL} to embed keylessly, "
@@ -68,6 +60,8 @@ def embed_bits_command(
     written. With -p the file is encrypted and laid out under a passphrase; without it, anyone with stegcli
     can read it.
     """
+    from stegcli.io.images import read_image
+
     setup(quiet)
     if message == STDIO and cover == STDIO:
         raise UsageError("the message and the cover cannot both come from stdin; give --cover FILE")
@@ -76,7 +70,7 @@ def embed_bits_command(
         raise UsageError("a passphrase protects keyless payloads; leave out --key-out (or the passphrase)")
     secret = None if key_out is not None else read_passphrase(passphrase, passphrase_file, confirm=True)
     default = DEFAULT_BITS_MODEL if key_out is not None else KEYLESS_BITS_MODEL
-    codec = BitsCodec.from_name(get_spec(model or default, "bits").name, resolve_device(device))
+    codec = open_codec(model or default, resolve_device(device), kind="bits")
     cover_image = read_image(cover, "cover")
     payload = read_bytes(message, "message")
     if key_out is not None:
@@ -91,7 +85,7 @@ def embed_bits_command(
         notice("not encrypted: anyone with stegcli can read it (use -p for a passphrase)")
 
 
-def _embed_keyed(codec: BitsCodec, cover, payload: bytes, output: Optional[str], key_out: str) -> None:
+def _embed_keyed(codec, cover, payload: bytes, output: Optional[str], key_out: str) -> None:
     result = codec.embed(cover, payload)
     write_stego(output, key_out, result.stego, result.key)
     notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name}")
@@ -120,9 +114,11 @@ def extract_bits_command(
     secret = None if key is not None else read_passphrase(passphrase, passphrase_file, confirm=False)
     image, stego_key = read_stego_and_key(stego, key, "bits")
     if stego_key is not None:
-        codec = BitsCodec.from_name(get_spec(model or stego_key.model, "bits").name, resolve_device(device))
+        codec = open_codec(model or stego_key.model, resolve_device(device), kind="bits")
         message, name, check = codec.extract(image, stego_key), codec.name, "CRC32 verified"
     else:
+        from stegcli.codecs.bits import extract_keyless_any
+
         models = [get_spec(model, "bits").name] if model else None
         name, message = extract_keyless_any(image, secret, models, resolve_device(device))
         check = "decrypted and authenticated" if secret is not None else "CRC32 verified, keyless"
@@ -136,12 +132,16 @@ def capacity_command(
     quiet: Quiet = False,
 ) -> None:
     """How many bytes fit in a cover, per bits model: keyless (what embed-bits guarantees) and with a key file."""
+    from stegcli.codecs.bits import capacity_bytes, keyless_capacity_bytes
+    from stegcli.io.images import read_image
+    from stegcli.models.weights import model_info
+
     setup(quiet)
     image = read_image(cover, "cover")
     h, w = image.shape[:2]
     rows = []
     for spec in registered_models("bits"):
-        bpp = int(spec.name.split("-")[1])
+        bpp = spec.bpp
         rows.append({"model": spec.name, "bpp": bpp, "keyless_bytes": keyless_capacity_bytes(h, w, bpp, sealed=False),
                      "passphrase_bytes": keyless_capacity_bytes(h, w, bpp, sealed=True),
                      "keyed_bytes": capacity_bytes(h, w, bpp), "installed": model_info(spec)["installed"]})

@@ -17,27 +17,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
-import numpy as np
 import typer
-from PIL import Image
 from rich.console import Console
 
-from stegcli.engine import MIN_SIDE
 from stegcli.errors import InputError, UsageError
-from stegcli.imageio import (
+from stegcli.io.files import (
+    MAX_PIXELS,
+    MIN_SIDE,
     STDIO,
     check_output,
-    encode_image,
     lossless_format,
-    read_image,
-    read_key,
     same_file,
     write_outputs,
 )
-from stegcli.key import StegoKey
 
 if TYPE_CHECKING:
-    from stegcli.zoo import Kinds
+    import numpy as np
+
+    from stegcli.io.keys import StegoKey
+    from stegcli.models.registry import Kinds
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -123,9 +121,9 @@ def parse_size(text: str) -> tuple[int, int]:
     if match is None:
         raise UsageError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1024x768")
     width, height = int(match[1]), int(match[2])
-    if min(width, height) < MIN_SIDE or width * height > Image.MAX_IMAGE_PIXELS:
+    if min(width, height) < MIN_SIDE or width * height > MAX_PIXELS:
         raise UsageError(f"--size {text}: each side at least {MIN_SIDE} pixels, "
-                         f"the whole at most {Image.MAX_IMAGE_PIXELS} pixels")
+                         f"the whole at most {MAX_PIXELS} pixels")
     return height, width
 
 
@@ -168,23 +166,27 @@ def to_json(data) -> str:
     return json.dumps(clean(data), indent=2, allow_nan=False)
 
 
-def check_stego_outputs(output: Optional[str], key_out: Optional[str], inputs: list[str], force: bool) -> None:
-    """Refuse bad stego/key destinations before any work, so nothing partial is written."""
+def check_stego_outputs(output: Optional[str], key_out: Optional[str], inputs: list[str], force: bool,
+                        lossy: bool = False) -> None:
+    """Refuse bad stego/key destinations before any work, so nothing partial is written (``lossy``: the
+    stego may be a JPEG)."""
     check_output(output, inputs, force)
     check_output(key_out, inputs, force)
     if key_out is not None and same_file(output or STDIO, key_out):
         raise UsageError("--output and --key-out name the same file" if output else
                          "the stego goes to stdout (no -o), so the key cannot: give --key-out FILE")
-    if output is not None:
+    if output is not None and not lossy:
         lossless_format(output)
-    refuse_binary_to_terminal(output, "a PNG image")
+    refuse_binary_to_terminal(output, "a PNG image" if not lossy else "an image")
     if key_out == STDIO:
         refuse_binary_to_terminal(key_out, "a key")
 
 
-def write_stego(output: Optional[str], key_out: Optional[str], stego, key) -> None:
-    """The stego and its key, both or neither."""
-    items = [(output, encode_image(stego, output or STDIO))]
+def write_stego(output: Optional[str], key_out: Optional[str], stego, key, jpeg_quality: Optional[int] = None) -> None:
+    """The stego and its key, both or neither (a robust stego for a .jpg name at ``jpeg_quality``)."""
+    from stegcli.io.images import encode_image
+
+    items = [(output, encode_image(stego, output or STDIO, jpeg_quality))]
     write_outputs(items + ([(key_out, key.to_bytes())] if key_out is not None else []))
 
 
@@ -193,12 +195,15 @@ def read_stego_and_key(stego: str, key: Optional[str], kinds: Kinds) -> tuple[np
 
     A key of a model outside ``kinds`` (a bits key given to reveal) is refused as a wrong input.
     """
+    from stegcli.io.images import read_image
+
     if stego == STDIO and key == STDIO:
         raise UsageError("only one input can come from stdin")
     image = read_image(stego, "stego")
     if key is None:
         return image, None
-    from stegcli.zoo import find_spec, is_kind  # imports torch: only once a key is read
+    from stegcli.io.keys import read_key
+    from stegcli.models.registry import find_spec, is_kind
 
     stego_key = read_key(key)
     spec = find_spec(stego_key.model)

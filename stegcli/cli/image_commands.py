@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from stegcli.attacks import encode_for, is_jpeg
 from stegcli.cli.common import (
     Device,
     Force,
@@ -22,15 +21,15 @@ from stegcli.cli.common import (
 )
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import (
+from stegcli.io.files import (
     STDIO,
     check_encodable,
     check_output,
+    is_jpeg,
     lossless_format,
-    read_image,
-    write_output,
     write_outputs,
 )
+from stegcli.models.registry import ModelSpec, get_spec, image_model_for, open_codec
 
 REVEALED_JPEG_QUALITY = 95  # a revealed image carries nothing hidden, so it may be a JPEG
 
@@ -59,14 +58,36 @@ def parse_phase(text: str) -> tuple[int, int] | str:
     return int(parts[0]), int(parts[1])
 
 
-def _is_robust(robust: bool, model: Optional[str]) -> bool:
-    """--robust, or a --model that is a robust one; --robust with another family is refused."""
-    from stegcli.zoo import get_spec
+DEFAULT_JPEG_QUALITY = 90  # of a robust stego written as .jpg
 
-    kind = get_spec(model).kind if model else None
-    if robust and kind not in (None, "robust"):
-        raise UsageError(f"--robust needs a robust model (robust-1..3), not {model}")
-    return robust or kind == "robust"
+
+def image_spec(robust: bool, model: Optional[str], count: Optional[int]) -> Optional[ModelSpec]:
+    """The model to use: --model (--robust with a model that is not robust is refused), else the
+    default for ``count`` images (None without a count)."""
+    if model is not None:
+        spec = get_spec(model, ("isn", "mosaic", "robust"))
+        if robust and not spec.lossy:
+            raise UsageError(f"--robust needs a robust model (robust-1..3), not {model}")
+        return spec
+    return None if count is None else get_spec(image_model_for(count, lossy=robust))
+
+
+def stego_jpeg_quality(spec: ModelSpec, dest: str, quality: Optional[int]) -> Optional[int]:
+    """The JPEG quality a stego for ``dest`` is written at (None: losslessly); refuses a JPEG that
+    would destroy a lossless model's payload and a quality that does not apply."""
+    if is_jpeg(dest) and not spec.lossy:
+        raise UsageError(f"{dest}: JPEG would destroy what {spec.name} hides; "
+                         "write .png, or use --robust (robust-1..3 are trained for JPEG)")
+    if quality is not None and not spec.lossy:
+        raise UsageError("--quality is for robust JPEG stego images (--robust -o stego.jpg)")
+    if is_jpeg(dest):
+        if quality is not None and not 1 <= quality <= 95:
+            raise UsageError(f"--quality {quality}: JPEG quality must be 1 to 95")
+        return DEFAULT_JPEG_QUALITY if quality is None else quality
+    if quality is not None:
+        raise UsageError(f"--quality applies to JPEG outputs; {dest} is written losslessly")
+    lossless_format(dest)  # refuses other lossy and unknown formats
+    return None
 
 
 def hide_command(
@@ -82,52 +103,22 @@ def hide_command(
     quiet: Quiet = False,
 ) -> None:
     """Hide 1 to 16 images in a cover image (1 to 3 that survive JPEG and more with --robust)."""
+    from stegcli.io.images import read_image
+
     setup(quiet)
     if sum(1 for s in [cover, *secrets] if s == STDIO) > 1:
         raise UsageError("only one input can come from stdin")
-    if _is_robust(robust, model):
-        _hide_robust(cover, secrets, output, key_out, model, quality, device, force)
-        return
-    from stegcli.images import ImageCodec, model_for
-
-    if output is not None and is_jpeg(output):
-        raise UsageError(f"{output}: JPEG would destroy what {model or model_for(len(secrets))} hides; "
-                         "write .png, or use --robust (robust-1..3 are trained for JPEG)")
-    if quality is not None:
-        raise UsageError("--quality is for robust JPEG stego images (--robust -o stego.jpg)")
-    name = model or model_for(len(secrets))
-    check_stego_outputs(output, key_out, [cover, *secrets], force)
-    codec = ImageCodec.from_name(name, resolve_device(device))
-    cover_image = read_image(cover, "cover")
-    check_encodable(output, *cover_image.shape[:2])
-    secret_images = [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)]
-    result = codec.hide(cover_image, secret_images)
-    write_stego(output, key_out, result.stego, result.key)
-    notice(f"hid {len(secrets)} image(s) with {codec.name}")
-
-
-def _hide_robust(cover: str, secrets: list[str], output: Optional[str], key_out: Optional[str], model: Optional[str],
-                 quality: Optional[int], device: str, force: bool) -> None:
-    from stegcli.robust import (
-        RobustCodec,
-        encode_stego,
-        robust_model_for,
-        stego_is_jpeg,
-    )
-
-    if key_out is not None:
+    spec = image_spec(robust, model, len(secrets))
+    if key_out is not None and not spec.keyed:
         raise UsageError("robust models have no key: everything is in the stego image (drop --key-out)")
-    name = model or robust_model_for(len(secrets))
-    check_output(output, [cover, *secrets], force)
-    refuse_binary_to_terminal(output, "an image")
-    dest = output or STDIO
-    stego_is_jpeg(dest, quality)  # refuses a bad format or quality before any work
-    codec = RobustCodec.from_name(name, resolve_device(device))
+    quality = stego_jpeg_quality(spec, output or STDIO, quality)
+    check_stego_outputs(output, key_out, [cover, *secrets], force, lossy=quality is not None)
+    codec = open_codec(spec.name, resolve_device(device))
     codec.check_count(len(secrets), f"{len(secrets)} secret image(s)")
     cover_image = read_image(cover, "cover")
     check_encodable(output, *cover_image.shape[:2])
-    stego = codec.hide(cover_image, [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])
-    write_output(output, encode_stego(stego, dest, quality))
+    result = codec.hide(cover_image, [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])
+    write_stego(output, key_out, result.stego, result.key, quality)
     notice(f"hid {len(secrets)} image(s) with {codec.name}")
 
 
@@ -145,29 +136,25 @@ def reveal_command(
     quiet: Quiet = False,
 ) -> None:
     """Reveal the hidden images: keyless from the stego alone, near-lossless with --key; --robust for robust stegos."""
-    from stegcli.images import IMAGE_KINDS, ImageCodec, model_for
+    from stegcli.io.images import encode_image
 
     setup(quiet)
-    is_robust = _is_robust(robust, model)
-    if is_robust and key is not None:
+    if key is not None and (robust or (model is not None and not get_spec(model).keyed)):
+        raise UsageError("robust models have no key; reveal --robust works from the stego alone")
+    image, stego_key = read_stego_and_key(stego, key, ("isn", "mosaic"))
+    spec = image_spec(robust, model or (stego_key.model if stego_key else None), secrets or (1 if robust else None))
+    if spec is None:
+        raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
+    if stego_key is not None and not spec.keyed:
         raise UsageError("robust models have no key; reveal --robust works from the stego alone")
     for given, flag in ((size, "--size"), (phase, "--phase")):
-        if given is not None and not is_robust:
+        if given is not None and not spec.lossy:
             raise UsageError(f"{flag} is for robust stegos (--robust); the other models need the stego's exact pixels")
     original_size = None if size is None else "auto" if size.strip().lower() == "auto" else parse_size(size)
     read_phase = parse_phase(phase) if phase is not None else None
-    image, stego_key = read_stego_and_key(stego, key, IMAGE_KINDS)
-    if is_robust:
-        from stegcli.robust import RobustCodec, robust_model_for
-
-        codec = RobustCodec.from_name(model or robust_model_for(secrets or 1), resolve_device(device))
-    else:
-        name = model or (stego_key.model if stego_key else None) or (model_for(secrets) if secrets else None)
-        if name is None:
-            raise UsageError("say how many images are hidden: -n N (or --model NAME, or --key)")
-        codec = ImageCodec.from_name(name, resolve_device(device))
-    count = codec.secrets if secrets is None else secrets
-    codec.check_count(count, f"-n {count}")
+    count = spec.secrets if secrets is None else secrets
+    spec.check_count(count, f"-n {count}")
+    codec = open_codec(spec.name, resolve_device(device))
     if output is None or output == STDIO:
         if count > 1:
             raise UsageError(f"{count} images to write: give -o NAME.png")
@@ -180,9 +167,8 @@ def reveal_command(
             if not is_jpeg(target):
                 lossless_format(target)
     check_encodable(targets[0], *image.shape[:2])
-    revealed = (codec.reveal(image, count, original_size, read_phase) if is_robust
-                else codec.reveal(image, stego_key, count))
-    write_outputs([(target, encode_for(picture, target or STDIO, REVEALED_JPEG_QUALITY))
+    revealed = codec.reveal(image, key=stego_key, count=count, size=original_size, phase=read_phase)
+    write_outputs([(target, encode_image(picture, target or STDIO, REVEALED_JPEG_QUALITY))
                    for target, picture in zip(targets, revealed, strict=True)])
-    how = "" if is_robust else (" using the key" if key else " (keyless)")
+    how = "" if not spec.keyed else (" using the key" if key else " (keyless)")
     notice(f"revealed {len(revealed)} image(s) with {codec.name}{how}")

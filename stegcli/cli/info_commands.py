@@ -8,16 +8,16 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from stegcli.bits import BitsCodec
 from stegcli.cli.common import Device, Force, Json, Quiet, console, setup, to_json
 from stegcli.device import resolve_device
 from stegcli.errors import ModelError, UsageError
-from stegcli.train.data import list_images
-from stegcli.zoo import get_spec, model_info, registered_models
+from stegcli.models.registry import get_spec, open_codec, registered_models
 
 
 def models_command(as_json: Json = False) -> None:
     """List the models stegcli knows and which are installed."""
+    from stegcli.models.weights import model_info
+
     infos = [model_info(spec) for spec in registered_models()]
     if as_json:
         typer.echo(to_json(infos))
@@ -45,7 +45,7 @@ def demo_command(
     quiet: Quiet = False,
 ) -> None:
     """Run the main job on bundled samples and print what it measured."""
-    from stegcli.demo import demo_models, run_demo
+    from stegcli.eval.demo import demo_models, run_demo
 
     setup(quiet)
     if output.exists() and not output.is_dir():
@@ -101,7 +101,7 @@ def eval_command(
     quiet: Quiet = False,
 ) -> None:
     """Measure a model on folders of images, after a real PNG round trip (keyless and with the key)."""
-    from stegcli.evaluate import (
+    from stegcli.eval.evaluate import (
         evaluate_attacks,
         evaluate_bits,
         evaluate_images,
@@ -109,8 +109,7 @@ def eval_command(
         fixed_crops,
         parse_attacks,
     )
-    from stegcli.images import ImageCodec
-    from stegcli.robust import RobustCodec
+    from stegcli.train.data import list_images
 
     setup(quiet)
     spec = get_spec(model)
@@ -127,33 +126,29 @@ def eval_command(
             raise UsageError(f"{where}: {exc}") from None
 
     dev = resolve_device(device)
-    if attacks is not None or spec.kind == "robust":
-        if spec.kind == "bits":
+    if attacks is not None or spec.lossy:  # a robust model is measured under attack, "none" its lossless row
+        if spec.payload != "images":
             raise UsageError("--attacks is for image models; bits models are exact or fail loudly")
         if secrets is None:
             raise UsageError(f"{model} hides images: give --secrets DIR")
         names = parse_attacks(attacks or "none")
-        if spec.kind == "robust":
-            robust = RobustCodec.from_name(spec.name, dev)
-            per_cover, hide, reveal = robust.secrets, robust.hide, robust.reveal
-        else:
-            codec = ImageCodec.from_name(spec.name, dev)
-            per_cover, reveal = codec.secrets, codec.reveal
-            hide = lambda cover, hidden: codec.hide(cover, hidden).stego  # noqa: E731
-        report = evaluate_attacks(spec.name, per_cover, hide, reveal, crops(covers, 0), crops(secrets, 1, per_cover), names)
+        codec = open_codec(spec.name, dev)
+        hide = lambda cover, hidden: codec.hide(cover, hidden).stego  # noqa: E731
+        report = evaluate_attacks(spec.name, codec.secrets, hide, codec.reveal, crops(covers, 0),
+                                  crops(secrets, 1, codec.secrets), names)
         _print_attack_report(report, as_json)
         return
-    if keyless and spec.kind != "bits":
+    if keyless and spec.payload != "bytes":
         raise UsageError("--keyless is for bits models")
-    if spec.kind == "bits":
+    codec = open_codec(spec.name, dev)
+    if spec.payload == "bytes":
         evaluate = evaluate_keyless if keyless else evaluate_bits
-        report = evaluate(BitsCodec.from_name(spec.name, dev), crops(covers, 0), seed=seed, fill=fill)
+        report = evaluate(codec, crops(covers, 0), seed=seed, fill=fill)
         mode = ", keyless with a passphrase" if keyless else ""
         title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each{mode}"
     else:
         if secrets is None:
             raise UsageError(f"{model} hides images: give --secrets DIR")
-        codec = ImageCodec.from_name(spec.name, dev)
         report = evaluate_images(codec, crops(covers, 0), crops(secrets, 1, codec.secrets))
         title = f"{model}: {report['pairs']} covers of {report['size']}, PNG round trip"
     if as_json:

@@ -11,7 +11,7 @@ import typer
 from stegcli.cli.common import Device, console
 from stegcli.device import resolve_device
 from stegcli.errors import UsageError
-from stegcli.imageio import check_output
+from stegcli.io.files import check_output
 
 Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
@@ -33,7 +33,7 @@ LrWarmup = Annotated[int, typer.Option("--lr-warmup", min=0, help="Ramp the lear
 ValEvery = Annotated[int, typer.Option("--val-every", min=1, help="Validate (and log the validation) every N steps.")]
 Note = Annotated[str, typer.Option("--note", help="How this run was trained (e.g. a curriculum's stages), kept in the exported weights' recipe.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing --export file; start over in a run folder that holds a checkpoint.")]
-Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; a U-Net robust model's may hide fewer secrets (the model is grown), an invertible robust model's may have fewer blocks (the rest start as the identity); ignored once the run has trained.")]
+Init = Annotated[Optional[Path], typer.Option("--init", help="Start from this weights file (e.g. the shipped one) instead of the identity; a robust model's may be an isn-N file, or have fewer blocks (the rest start as the identity); ignored once the run has trained.")]
 
 
 def start_over(run_dir: Path, force: bool) -> None:
@@ -167,121 +167,35 @@ def train_mosaic_command(
                   init_hide=init_hide)
 
 
-ARCHS = ("inn", "unet")
-UNET_MIN_PATCH = 32
-UNET = "(--arch unet)"
-INN = "(--arch inn)"
-
-
 def train_robust_command(
     data: Data,
     secrets: Annotated[int, typer.Option("--secrets", "-n", min=1, max=3, help="Secret images per cover.")] = 1,
-    arch: Annotated[str, typer.Option("--arch", help="inn: the invertible network that ships (an isn-N read back by its keyless reverse); unet: the seed's U-Net pipeline.")] = "inn",
-    run: Run = None, steps: Steps = 20000,
-    lr: Annotated[Optional[float], typer.Option("--lr", help="Adam learning rate; default 2e-4 (inn), 5e-4 (unet).", show_default=False)] = None,
-    decay_every: DecayEvery = 100000, batch: Batch = 16, patch: Patch = 128,
-    blocks: Annotated[Optional[int], typer.Option("--blocks", min=1, help=f"Coupling blocks {INN}; default 4.", show_default=False)] = None,
-    growth: Annotated[Optional[int], typer.Option("--growth", min=1, help=f"Dense-block growth (width) {INN}; default 16.", show_default=False)] = None,
-    refine: Annotated[Optional[int], typer.Option("--refine", min=0, help=f"Width of a refinement U-Net after the keyless reverse {INN}; 0: none; default 0.", show_default=False)] = None,
-    freeze_inn: Annotated[bool, typer.Option("--freeze-inn", help=f"Train only the refinement; the stego and its code stay as --init made them {INN}.")] = False,
-    luma_only: Annotated[bool, typer.Option("--luma-only", help=f"Change the cover in luma only: the stego keeps the cover's chroma, which JPEG quantises coarsely {INN}.")] = False,
-    chroma_blur: Annotated[Optional[float], typer.Option("--chroma-blur", min=0.0, max=4.0, metavar="SIGMA", help=f"Low-pass the chroma of the stego's change with a Gaussian of this sigma (pixels; 0: none): the code keeps only the coarse chroma that JPEG keeps {INN}; default 0.", show_default=False)] = None,
-    chroma_weight: Annotated[Optional[float], typer.Option("--chroma-weight", min=0.0, help=f"Weight of the stego's chroma error against its luma error {INN}; 1: plain RGB MSE; default 1.", show_default=False)] = None,
-    z_weight: Annotated[Optional[float], typer.Option("--z-weight", min=0.0, help=f"Weight of L2(z, 0), which makes the constant z of the keyless reverse right {INN}; default 1.", show_default=False)] = None,
-    levels: Annotated[Optional[int], typer.Option("--levels", min=2, max=6, help=f"U-Net levels (sides are padded to 2^(levels-1)) {UNET}; default 4.", show_default=False)] = None,
-    width: Annotated[Optional[int], typer.Option("--width", min=4, help=f"U-Net base width (channels of the finest level) {UNET}; default 16.", show_default=False)] = None,
-    fold: Annotated[Optional[int], typer.Option("--fold", min=1, max=4, help=f"U-Nets see FOLDxFOLD pixel blocks as channels (space-to-depth; 1: plain pixels) {UNET}; default 1.", show_default=False)] = None,
-    residual_blur: Annotated[Optional[float], typer.Option("--residual-blur", min=0.0, max=4.0, metavar="SIGMA", help=f"Low-pass the embedded residual with a fixed Gaussian of this sigma (pixels; 0: none), so the hidden code lies where resampling and blur leave it {UNET}; default 0.", show_default=False)] = None,
-    stego_weight: Annotated[Optional[float], typer.Option("--stego-weight", help="Initial weight of the stego error; default 30.", show_default=False)] = None,
-    stego_target: Annotated[Optional[float], typer.Option("--stego-target", help="Steer the stego weight towards this stego PSNR (dB); 0: fixed weight; default 34 (inn), 35.5 (unet).", show_default=False)] = None,
-    reveal_weight: Annotated[Optional[float], typer.Option("--reveal-weight", help="Weight of the reveal loss; default 1 (inn), 2 (unet).", show_default=False)] = None,
-    adversarial_weight: Annotated[Optional[float], typer.Option("--adversarial-weight", help=f"Weight of the PatchGAN (LSGAN) terms {UNET}; default 0.01.", show_default=False)] = None,
-    warmup: Annotated[Optional[int], typer.Option("--warmup", min=0, help=f"Steps from clean hiding at a 10 dB looser stego target to the full attack mix {UNET}; default 2000.", show_default=False)] = None,
+    run: Run = None, steps: Steps = 20000, lr: Lr = 2e-4, decay_every: DecayEvery = 100000, batch: Batch = 16,
+    patch: Patch = 128, blocks: Blocks = 4, growth: Growth = 16,
+    chroma_weight: Annotated[float, typer.Option("--chroma-weight", min=0.0, help="Weight of the stego's chroma error against its luma error; 1: plain RGB MSE.")] = 1.0,
+    z_weight: Annotated[float, typer.Option("--z-weight", min=0.0, help="Weight of L2(z, 0), which makes the constant z of the keyless reverse right.")] = 1.0,
+    stego_weight: Annotated[float, typer.Option("--stego-weight", help="Initial weight of the stego error.")] = 30.0,
+    stego_target: Annotated[float, typer.Option("--stego-target", help="Steer the stego weight towards this stego PSNR (dB); 0: fixed weight.")] = 34.0,
+    reveal_weight: Annotated[float, typer.Option("--reveal-weight", help="Weight of the reveal loss.")] = 1.0,
     resume: Resume = False, export: Export = None, threads: Threads = 0, device: Device = "auto", init: Init = None,
     minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False, val_every: ValEvery = 500, note: Note = "",
-    freeze_embedder: Annotated[bool, typer.Option("--freeze-embedder", help=f"Train only the decoupling and reveal networks (with --init: on the file's fixed hiding code) {UNET}.")] = False,
     attack_mix: Annotated[Optional[str], typer.Option("--attack-mix", help="Share of each training attack, e.g. 'none=0.3,jpeg=0.5,resize=0.2' (unnamed: 0); default: the mix in docs/models.md.")] = None,
 ) -> None:
     """Train a robust-N model against simulated JPEG, noise, blur, rescaling and cropping.
 
-    --arch inn (the default) trains what ships: --init weights/robust-N.safetensors continues a
-    shipped file, --init weights/isn-N.safetensors starts from the lossless model.
+    The invertible network of isn-N, read back by its keyless reverse: --init weights/robust-N.safetensors
+    continues a shipped file, --init weights/isn-N.safetensors starts from the lossless model.
     """
     from stegcli.train.attack_layer import AttackRanges, parse_attack_mix
+    from stegcli.train.recipes import train_robust
+    from stegcli.train.robust_task import RobustWeights
 
-    if arch not in ARCHS:
-        raise UsageError(f"--arch must be one of {', '.join(ARCHS)}")
-    own = {"inn": {"--blocks": blocks, "--growth": growth, "--refine": refine, "--freeze-inn": freeze_inn or None,
-                   "--luma-only": luma_only or None, "--chroma-blur": chroma_blur,
-                   "--chroma-weight": chroma_weight, "--z-weight": z_weight},
-           "unet": {"--levels": levels, "--width": width, "--fold": fold, "--residual-blur": residual_blur,
-                    "--adversarial-weight": adversarial_weight, "--warmup": warmup,
-                    "--freeze-embedder": freeze_embedder or None}}
-    other = "unet" if arch == "inn" else "inn"
-    misplaced = [option for option, value in own[other].items() if value is not None]
-    if misplaced:
-        raise UsageError(f"{misplaced[0]} is an option of --arch {other}, not of --arch {arch}")
     try:
         ranges = AttackRanges(weights=parse_attack_mix(attack_mix)) if attack_mix else None
     except ValueError as exc:
         raise UsageError(f"--attack-mix: {exc}") from None
-    common = dict(run=run, steps=steps, decay_every=decay_every, batch=batch, patch=patch, resume=resume,
-                  export=export, threads=threads, device=device, data=data, init=init, minutes=minutes,
-                  lr_warmup=lr_warmup, force=force, ranges=ranges, val_every=val_every, note=note)
-    if arch == "inn":
-        _train_robust_inn(secrets, lr, blocks, growth, refine, freeze_inn, luma_only, chroma_blur, stego_weight,
-                          stego_target, chroma_weight, z_weight, reveal_weight, common)
-    else:
-        _train_robust_unet(secrets, lr, levels, width, fold, residual_blur, stego_weight, stego_target, reveal_weight,
-                           adversarial_weight, warmup, freeze_embedder, common)
-
-
-def _given(value, default):
-    return default if value is None else value
-
-
-def _given_only(**options) -> dict:
-    """The options the user gave (not None): a dataclass built from them keeps its own defaults for the rest."""
-    return {name: value for name, value in options.items() if value is not None}
-
-
-def _train_robust_inn(secrets: int, lr: Optional[float], blocks: Optional[int], growth: Optional[int],
-                      refine: Optional[int], freeze_inn: bool, luma_only: bool, chroma_blur: Optional[float],
-                      stego_weight: Optional[float], stego_target: Optional[float], chroma_weight: Optional[float],
-                      z_weight: Optional[float], reveal_weight: Optional[float], common: dict) -> None:
-    from stegcli.nn import RobustINNConfig
-    from stegcli.train.recipes import train_robust_inn
-    from stegcli.train.robust_inn_task import RobustINNWeights
-
-    weights = RobustINNWeights(**_given_only(stego=stego_weight, stego_psnr_target=stego_target, chroma=chroma_weight,
-                                             z=z_weight, reveal=reveal_weight))
-    if luma_only and chroma_blur:
-        raise UsageError("--chroma-blur low-passes the chroma that --luma-only drops: give one of them")
-    if freeze_inn and not refine:
-        raise UsageError("--freeze-inn leaves nothing to train without --refine WIDTH")
-    if freeze_inn and common["init"] is None and not common["resume"]:
-        raise UsageError("--freeze-inn needs --init FILE: a trained model whose hiding code stays fixed")
-    _run_training(train_robust_inn, secrets, f"robust-{secrets}", blocks=_given(blocks, RobustINNConfig.blocks),
-                  growth=_given(growth, RobustINNConfig.growth), lr=_given(lr, 2e-4), weights=weights,
-                  refine=_given(refine, RobustINNConfig.refine), freeze_inn=freeze_inn,
-                  luma_only=luma_only, chroma_blur=_given(chroma_blur, RobustINNConfig.chroma_blur), **common)
-
-
-def _train_robust_unet(secrets: int, lr: Optional[float], levels: Optional[int], width: Optional[int],
-                       fold: Optional[int], residual_blur: Optional[float], stego_weight: Optional[float],
-                       stego_target: Optional[float], reveal_weight: Optional[float],
-                       adversarial_weight: Optional[float], warmup: Optional[int], freeze_embedder: bool,
-                       common: dict) -> None:
-    from stegcli.train.recipes import train_robust
-    from stegcli.train.robust_task import RobustWeights
-
-    weights = RobustWeights(**_given_only(stego=stego_weight, stego_psnr_target=stego_target, reveal=reveal_weight,
-                                          adversarial=adversarial_weight, warmup_steps=warmup))
-    if freeze_embedder and common["init"] is None and not common["resume"]:
-        raise UsageError("--freeze-embedder needs --init FILE: a trained model whose hiding code stays fixed")
-    if common["patch"] < UNET_MIN_PATCH:
-        raise UsageError(f"--patch {common['patch']}: --arch unet needs at least {UNET_MIN_PATCH} (its critics' "
-                         "receptive field)")
-    _run_training(train_robust, secrets, f"robust-{secrets}", blocks=_given(levels, 4), growth=_given(width, 16),
-                  lr=_given(lr, 5e-4), weights=weights, freeze_embedder=freeze_embedder, fold=_given(fold, 1),
-                  residual_blur=_given(residual_blur, 0.0), **common)
+    weights = RobustWeights(stego=stego_weight, stego_psnr_target=stego_target, chroma=chroma_weight, z=z_weight,
+                            reveal=reveal_weight)
+    _run_training(train_robust, secrets, f"robust-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
+                  weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
+                  val_every=val_every, note=note, ranges=ranges)

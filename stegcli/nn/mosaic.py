@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from stegcli.nn.config import ArchConfig
+from stegcli.nn.interface import HidingNetwork
 from stegcli.nn.rescale import RescaleConfig, RescaleINN
 from stegcli.nn.stego_inn import INNConfig, StegoINN
 
@@ -68,8 +68,8 @@ class MosaicConfig(ArchConfig):
         return RescaleConfig(factor=self.grid, blocks=self.rescale_blocks, growth=self.rescale_growth, clamp=self.clamp)
 
 
-class MosaicINN(nn.Module):
-    """Same interface as :class:`StegoINN`: ``forward(cover, secrets) -> (stego, z)``, ``reverse(stego, z)``."""
+class MosaicINN(HidingNetwork):
+    """The :class:`~stegcli.nn.interface.HidingNetwork` interface over a rescaling INN and a stego INN."""
 
     def __init__(self, config: MosaicConfig) -> None:
         super().__init__()
@@ -101,21 +101,17 @@ class MosaicINN(nn.Module):
         high = z[:, n_hide:].reshape(b * self.config.secrets, 3 * (g * g - 1), h // g, w // g)
         return z_hide, high
 
-    # -- the StegoINN interface -------------------------------------------------------------
+    # -- the HidingNetwork interface -------------------------------------------------------------
     def forward(self, cover: torch.Tensor, secrets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         tiles, high = self.shrink(secrets)
         stego, z_hide = self.hide(cover, splice(tiles, self.config.grid))
         return stego, self._pack(z_hide, high)
 
-    def reverse(self, stego: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z_hide, high = self._unpack(z, stego)
+    def reverse(self, stego: torch.Tensor, z: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        z_hide, high = self._unpack(self.constant_z(stego) if z is None else z, stego)
         cover, mosaic = self.hide.reverse(stego, z_hide)
         return cover, self.grow(split(mosaic, self.config.grid), high)
 
     def z_shape(self, height: int, width: int) -> tuple[int, ...]:
+        """One flat vector: the IIH's z, then every secret's high bands (both trained towards zero)."""
         return (3 * self.config.secrets * height * width,)
-
-    def constant_z(self, stego: torch.Tensor) -> torch.Tensor:
-        """Zeros for both parts: the IIH's z and the high bands are trained towards zero."""
-        b, _, h, w = stego.shape
-        return stego.new_zeros(b, *self.z_shape(h, w))

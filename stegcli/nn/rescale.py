@@ -10,7 +10,6 @@ small image and a constant.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -20,16 +19,14 @@ from torch import nn
 
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
+from stegcli.nn.dct import dct_matrix
 from stegcli.nn.subnets import DenseSubnet
 
 
 @lru_cache(maxsize=None)
 def _dct_basis(factor: int) -> torch.Tensor:
     """(f*f, f*f) orthonormal 2-D DCT-II basis; row 0 is the constant 1/f (the block mean times f)."""
-    n = torch.arange(factor, dtype=torch.float64)
-    basis_1d = torch.stack([torch.cos(math.pi * (n + 0.5) * k / factor) for k in range(factor)])
-    basis_1d[0] /= math.sqrt(2)
-    basis_1d *= math.sqrt(2 / factor)
+    basis_1d = torch.from_numpy(dct_matrix(factor).copy())
     return torch.einsum("ki,lj->klij", basis_1d, basis_1d).reshape(factor * factor, factor * factor)
 
 

@@ -10,6 +10,7 @@ from torch import nn
 
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
+from stegcli.nn.interface import HidingNetwork
 from stegcli.nn.subnets import DenseSubnet
 from stegcli.nn.wavelet import haar_dwt, haar_iwt
 
@@ -41,13 +42,13 @@ class INNConfig(ArchConfig):
         return 20 * self.blocks
 
 
-class StegoINN(nn.Module):
+class StegoINN(HidingNetwork):
     """Wavelet front end + a chain of coupling blocks.
 
     ``forward(cover, secret)`` returns the stego image (pixel domain) and z,
     the information the stego cannot carry (wavelet domain, half resolution).
     ``reverse(stego, z)`` returns the cover and secret back; feeding a
-    constant z instead of the key is "keyless" reveal.
+    constant z instead of the key (or none) is "keyless" reveal.
     Any number of secret channels works: secrets are stacked on the channel axis.
     """
 
@@ -66,17 +67,11 @@ class StegoINN(nn.Module):
             b1, b2 = block(b1, b2)
         return haar_iwt(b1), b2
 
-    def reverse(self, stego: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        b1, b2 = haar_dwt(stego), z
+    def reverse(self, stego: torch.Tensor, z: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        b1, b2 = haar_dwt(stego), self.constant_z(stego) if z is None else z
         for block in reversed(self.blocks):
             b1, b2 = block(b1, b2, rev=True)
         return haar_iwt(b1), haar_iwt(b2)
 
     def z_shape(self, height: int, width: int) -> tuple[int, ...]:
-        """Shape of z (without batch) for an input of height x width."""
         return (self.config.z_channels, height // 2, width // 2)
-
-    def constant_z(self, stego: torch.Tensor) -> torch.Tensor:
-        """The z used when no key is given (the training target of z: zeros)."""
-        b, _, h, w = stego.shape
-        return stego.new_zeros(b, *self.z_shape(h, w))

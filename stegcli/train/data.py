@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from stegcli.errors import InputError
-from stegcli.imageio import read_image
+from stegcli.io.images import read_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 

@@ -47,6 +47,8 @@ class Payload(Protocol):
 
     def recipe(self) -> dict: ...
 
+    def exported(self) -> tuple[str, str, dict]: ...
+
 
 def random_messages(rng: np.random.Generator, count: int, planes: int, size: int) -> torch.Tensor:
     """Message signals like real framed payloads: ones in the minority, zero padding at the end."""
@@ -110,6 +112,10 @@ class BitsPayload:
     def recipe(self) -> dict:
         return {"payload": "bits", "bpp": self.bpp, "bits_loss": self.loss_kind}
 
+    def exported(self) -> tuple[str, str, dict]:
+        """(model name, family, config fields) of the weights file it trains."""
+        return f"bits-{self.bpp}", "bits", {"bpp": self.bpp}
+
 
 class ImagesPayload:
     """``count`` secret images drawn independently of the cover."""
@@ -129,6 +135,10 @@ class ImagesPayload:
 
     def recipe(self) -> dict:
         return {"payload": "images", "secrets": self.count}
+
+    def exported(self) -> tuple[str, str, dict]:
+        """(model name, family, config fields) of the weights file it trains."""
+        return f"isn-{self.count}", "isn", {"secrets": self.count}
 
 
 @dataclass
@@ -194,3 +204,8 @@ class HidingTask:
 
     def recipe(self) -> dict:
         return {**self.payload.recipe(), "patch": self.patch, "batch": self.batch, "loss_weights": asdict(self.weights)}
+
+    def exported(self) -> tuple[str, str, torch.nn.Module, dict]:
+        """(name, family, network, config) of the weights file this task trains."""
+        name, kind, fields = self.payload.exported()
+        return name, kind, self.model, {"inn": self.model.config.to_dict(), **fields}

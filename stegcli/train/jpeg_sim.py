@@ -14,14 +14,13 @@ seed's way of keeping the networks from overfitting one simulator.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from stegcli.attacks import jpeg
-from stegcli.nn.filters import JFIF_LUMA
+from stegcli.eval.attacks import jpeg
+from stegcli.nn.color import rgb_to_ycbcr, ycbcr_to_rgb
+from stegcli.nn.dct import dct_matrix
 
 # IJG (libjpeg) base tables, the ones Pillow scales by quality
 LUMA_TABLE = [
@@ -47,35 +46,10 @@ def quant_tables(quality: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return tables[0], tables[1]
 
 
-def dct_matrix(device: torch.device) -> torch.Tensor:
-    """Orthonormal 8-point DCT-II matrix."""
-    n = torch.arange(8, dtype=torch.float64)
-    m = torch.cos(math.pi * (2 * n[None, :] + 1) * n[:, None] / 16) * math.sqrt(2 / 8)
-    m[0] /= math.sqrt(2)
-    return m.float().to(device)
-
-
-def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
-    """[0, 1] RGB -> JFIF YCbCr in 0..255."""
-    r, g, b = (x * 255).unbind(1)
-    y = JFIF_LUMA[0] * r + JFIF_LUMA[1] * g + JFIF_LUMA[2] * b
-    cb = -0.168736 * r - 0.331264 * g + 0.5 * b + 128
-    cr = 0.5 * r - 0.418688 * g - 0.081312 * b + 128
-    return torch.stack([y, cb, cr], 1)
-
-
-def ycbcr_to_rgb(x: torch.Tensor) -> torch.Tensor:
-    y, cb, cr = x[:, 0], x[:, 1] - 128, x[:, 2] - 128
-    r = y + 1.402 * cr
-    g = y - 0.344136 * cb - 0.714136 * cr
-    b = y + 1.772 * cb
-    return torch.stack([r, g, b], 1) / 255
-
-
 def _quantize_plane(plane: torch.Tensor, table: torch.Tensor, rounding) -> torch.Tensor:
     """(B, H, W) plane (H, W multiples of 8) through DCT, quantise with ``rounding``, inverse DCT."""
     b, h, w = plane.shape
-    d = dct_matrix(plane.device)
+    d = torch.from_numpy(dct_matrix(8).copy()).float().to(plane.device)
     blocks = (plane - 128).reshape(b, h // 8, 8, w // 8, 8).permute(0, 1, 3, 2, 4)
     coeffs = d @ blocks @ d.T
     t = table[:, None, None]
@@ -109,7 +83,7 @@ def simulate_jpeg(x: torch.Tensor, quality: torch.Tensor, rounding=round_cubic) 
 
 
 def real_jpeg(x: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
-    """Pillow's JPEG (:func:`stegcli.attacks.jpeg`) in the forward pass, identity gradient."""
+    """Pillow's JPEG (:func:`stegcli.eval.attacks.jpeg`) in the forward pass, identity gradient."""
     images = (x.detach().clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
     decoded = np.stack([jpeg(image, int(q)) for image, q in zip(images, quality.tolist())])
     decoded_t = torch.from_numpy(decoded).to(x.device).permute(0, 3, 1, 2).float() / 255

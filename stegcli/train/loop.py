@@ -102,7 +102,7 @@ class Trainer:
 
     def resume(self) -> None:
         """Continue the run folder's checkpoint; refuse one of another architecture, even one with the same
-        tensors (a ``luma_only`` flag has none), rather than train a network the run never was."""
+        tensors (a clamp, say), rather than train a network the run never was."""
         state = checkpoint_state(self.checkpoint_path)
         trained = state.get("settings", {}).get("model", "")
         if trained and self.s.model and trained != self.s.model:  # bits-1 and isn-1 share every tensor's shape

@@ -7,6 +7,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from stegcli.eval import metrics
+
 
 def quantize_ste(x: torch.Tensor) -> torch.Tensor:
     """Clamp to [0, 1] and round to 8 bits, with a straight-through gradient.
@@ -19,9 +21,8 @@ def quantize_ste(x: torch.Tensor) -> torch.Tensor:
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    """PSNR in dB of tensors in [0, 1] (over all elements)."""
-    mse = float(torch.mean((a.double() - b.double()) ** 2))
-    return float("inf") if mse == 0 else 10 * torch.log10(torch.tensor(1.0 / mse)).item()
+    """PSNR in dB of tensors in [0, 1] (:func:`stegcli.eval.metrics.psnr` with peak 1)."""
+    return metrics.psnr(a, b, peak=1.0)
 
 
 def batched_means(count: int, row: Callable[[slice], dict[str, float]], batch: int = 8) -> dict[str, float]:

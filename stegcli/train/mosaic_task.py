@@ -89,3 +89,7 @@ class MosaicTask(HidingTask):
 
     def recipe(self) -> dict:
         return {**super().recipe(), "stage": self.stage}
+
+    def exported(self) -> tuple[str, str, torch.nn.Module, dict]:
+        secrets = self.model.config.secrets
+        return f"mosaic-{secrets}", "mosaic", self.model, {"mosaic": self.model.config.to_dict(), "secrets": secrets}

@@ -10,15 +10,13 @@ import torch
 from rich.console import Console
 
 from stegcli.errors import ModelError
+from stegcli.models.weights import load_weights_file, save_weights
 from stegcli.nn import (
     DenseSubnet,
     INNConfig,
     MosaicConfig,
     MosaicINN,
-    RobustConfig,
-    RobustINN,
     RobustINNConfig,
-    RobustNet,
     StegoINN,
 )
 from stegcli.train.attack_layer import AttackRanges
@@ -32,13 +30,11 @@ from stegcli.train.hiding_task import (
 )
 from stegcli.train.loop import Trainer, TrainSettings
 from stegcli.train.mosaic_task import MosaicTask, MosaicWeights
-from stegcli.train.robust_inn_task import (
-    RobustINNTask,
-    RobustINNWeights,
-    load_inn_start,
-)
-from stegcli.train.robust_task import RobustTask, RobustWeights
-from stegcli.zoo import load_weights_file, save_weights
+from stegcli.train.robust_task import RobustTask, RobustWeights, load_inn_start
+
+# how a network that never trained takes a weights file's network: its own (same config), or another's
+StartLoader = Callable[[torch.nn.Module, torch.nn.Module, str], int]
+WarmStart = tuple[torch.nn.Module, "Path | None", tuple[str, ...], "StartLoader | None"]
 
 
 @dataclass
@@ -51,26 +47,34 @@ class Architecture:
 
 
 def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
-           console: Console | None, warm_starts: list[tuple[torch.nn.Module, Path | None, tuple[str, ...]]] = ()) -> Trainer:
+           console: Console | None, warm_starts: list[WarmStart] = ()) -> Trainer:
     """Resume if asked, then fill each (network, weights file, kinds it may be) that never trained, then fit."""
     trainer = Trainer(task, run_dir, settings, device, console)
     if resume and trainer.checkpoint_path.exists():
         trainer.resume()
-    for module, path, kinds in warm_starts:
+    for module, path, kinds, loader in warm_starts:
         if path is not None:
-            warm_start(module, path, console, kinds)
+            warm_start(module, path, console, kinds, loader)
     trainer.fit()
     return trainer
 
 
+def same_config_start(model: torch.nn.Module, source: torch.nn.Module, where: str) -> int:
+    """Take ``source``'s weights when its architecture is the same as ``model``'s."""
+    if source.config != model.config:
+        raise ModelError(f"{where}: architecture {source.config} does not match {model.config}")
+    model.load_state_dict(source.state_dict())
+    return 0
+
+
 def warm_start(model: torch.nn.Module, path: Path, console: Console | None = None,
-               kinds: tuple[str, ...] | None = None) -> bool:
+               kinds: tuple[str, ...] | None = None, loader: StartLoader | None = None) -> bool:
     """Load a weights file into a network that never trained (so later resumes keep their progress).
 
     This is how training continues from shipped weights: ``--init weights/isn-4.safetensors``.
-    A U-Net robust model may start from one with fewer secrets (:meth:`RobustNet.grow_from`); an
-    invertible one from an ``isn-N`` or ``robust-N`` file with as many or fewer blocks
-    (:func:`~stegcli.train.robust_inn_task.load_inn_start`). A file of a kind outside ``kinds`` is
+    ``loader`` (default: the same architecture only) may take other networks: a robust model starts
+    from an ``isn-N`` or ``robust-N`` file with as many or fewer blocks
+    (:func:`~stegcli.train.robust_task.load_inn_start`). A file of a kind outside ``kinds`` is
     refused even when its tensors fit (``bits-1`` and ``isn-1`` have the same network).
     """
     if not is_fresh(model):
@@ -78,34 +82,15 @@ def warm_start(model: torch.nn.Module, path: Path, console: Console | None = Non
     source, meta = load_weights_file(path, expected_name=None)
     if kinds is not None and meta.get("kind") not in kinds:
         raise ModelError(f"{path}: a {meta.get('kind')} model's weights; this starts from {' or '.join(kinds)} weights")
-    if isinstance(model, RobustINN):
-        identity = load_inn_start(model, source, str(path))
-        if console is not None:
-            console.print(f"initialised from {path}" + (f"; {identity} identity blocks after its own" if identity else ""))
-        return True
-    grow = isinstance(model, RobustNet) and isinstance(source, RobustNet) and source.config.secrets < model.config.secrets
-    if grow:
-        try:
-            model.grow_from(source)
-        except ValueError as exc:
-            raise ModelError(f"{path}: {exc}") from None
-    elif source.config != model.config:
-        raise ModelError(f"{path}: architecture {source.config} does not match {model.config}")
-    else:
-        model.load_state_dict(source.state_dict())
+    identity = (loader or same_config_start)(model, source, str(path))
     if console is not None:
-        console.print(f"{'grown' if grow else 'initialised'} from {path}")
+        console.print(f"initialised from {path}" + (f"; {identity} identity blocks after its own" if identity else ""))
     return True
 
 
 def is_fresh(module: torch.nn.Module) -> bool:
-    """True while the network is still its zero-output start (never trained).
-
-    INNs: every coupling subnet's output layer is zero (the identity); robust
-    nets: the embedder's output layer is zero (stego == cover).
-    """
-    if isinstance(module, RobustNet):
-        return not torch.any(module.embed.out.weight)
+    """True while the network is still its zero-output start (never trained): every coupling
+    subnet's output layer is zero (the identity)."""
     return all(not torch.any(net.out.weight) for net in module.modules() if isinstance(net, DenseSubnet))
 
 
@@ -128,7 +113,7 @@ def train_bits(data: Path, bpp: int, run_dir: Path, settings: TrainSettings, dev
                console: Console | None = None, init: Path | None = None, bits_loss: str = "mse") -> Trainer:
     """Train a ``bits-<bpp>`` model; checkpoints go to ``run_dir``; ``init`` starts from a weights file."""
     task = _hiding_task(data, arch or Architecture(), 3 * bpp, lambda _: BitsPayload(bpp, bits_loss), weights)
-    return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("bits",))])
+    return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("bits",), None)])
 
 
 def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -136,7 +121,7 @@ def train_isn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, 
               console: Console | None = None, init: Path | None = None) -> Trainer:
     """Train an ``isn-<secrets>`` model: covers and secrets drawn independently from the training split."""
     task = _hiding_task(data, arch or Architecture(), 3 * secrets, lambda bank: ImagesPayload(secrets, bank), weights)
-    return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("isn",))])
+    return _train(task, run_dir, settings, device, resume, console, [(task.model, init, ("isn",), None)])
 
 
 def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, device: torch.device,
@@ -158,62 +143,26 @@ def train_mosaic(data: Path, grid: int, run_dir: Path, settings: TrainSettings, 
     task = MosaicTask(train, val, model, ImagesPayload(config.secrets, train), arch.patch, arch.batch, weights,
                       arch.val_size, stage)
     return _train(task, run_dir, settings, device, resume, console,
-                  [(model, init, ("mosaic",)), (model.hide, init_hide, ("isn",))])
+                  [(model, init, ("mosaic",), None), (model.hide, init_hide, ("isn",), None)])
 
 
 def train_robust(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
                  arch: Architecture | None = None, weights: RobustWeights | None = None, resume: bool = False,
-                 console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None,
-                 freeze_embedder: bool = False, fold: int = 1, residual_blur: float = 0.0) -> Trainer:
+                 console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None) -> Trainer:
     """Train a ``robust-<secrets>`` model against the attack layer (``ranges``: its mix and strengths);
-    ``arch.growth`` is the U-Nets' base width, ``arch.blocks`` their number of levels, ``fold``
-    their space-to-depth factor and ``residual_blur`` the low-pass on the residual (:class:`RobustConfig`)."""
-    arch = arch or Architecture(blocks=4, growth=16, patch=128)
-    train, val = _banks(data, arch)
-    config = RobustConfig(secrets, width=arch.growth, levels=arch.blocks, fold=fold, residual_blur=residual_blur)
-    task = RobustTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_embedder)
-    return _train(task, run_dir, settings, device, resume, console, [(task.net, init, ("robust",))])
-
-
-def train_robust_inn(data: Path, secrets: int, run_dir: Path, settings: TrainSettings, device: torch.device,
-                     arch: Architecture | None = None, weights: RobustINNWeights | None = None, resume: bool = False,
-                     console: Console | None = None, init: Path | None = None, ranges: AttackRanges | None = None,
-                     refine: int = 0, freeze_inn: bool = False, luma_only: bool = False,
-                     chroma_blur: float = 0.0) -> Trainer:
-    """Train an invertible ``robust-<secrets>`` model (what ships) against the attack layer.
-
-    ``arch.blocks``/``arch.growth`` size the invertible network, ``refine`` the width of the
-    refinement U-Net after the reverse (0: none); ``freeze_inn`` trains only that refinement;
-    ``luma_only`` keeps the stego's change from the cover in the luma, ``chroma_blur`` low-passes
-    its chroma (:class:`RobustINNConfig`).
-    """
+    ``arch.blocks``/``arch.growth`` size the invertible network."""
     arch = arch or Architecture(blocks=4, growth=16, patch=128, batch=8)
     train, val = _banks(data, arch)
-    config = RobustINNConfig(secrets, blocks=arch.blocks, growth=arch.growth, refine=refine, luma_only=luma_only,
-                             chroma_blur=chroma_blur)
-    task = RobustINNTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges, freeze_inn)
-    return _train(task, run_dir, settings, device, resume, console, [(task.net, init, ("isn", "robust"))])
+    config = RobustINNConfig(secrets, blocks=arch.blocks, growth=arch.growth)
+    task = RobustTask(train, val, config, arch.patch, arch.batch, weights, arch.val_size, ranges)
+    return _train(task, run_dir, settings, device, resume, console, [(task.net, init, ("isn", "robust"), load_inn_start)])
 
 
 def export(trainer: Trainer, out: Path, metrics: dict | None = None, notes: dict | None = None) -> str:
     """Write the trained model with config, recipe (plus ``notes``) and metrics; returns the model name."""
-    task: HidingTask = trainer.task  # type: ignore[assignment]
+    task: HidingTask | RobustTask = trainer.task  # type: ignore[assignment]
     recipe = {**task.recipe(), "steps": trainer.step, "rollbacks": trainer.rollbacks, "settings": asdict(trainer.s),
               **(notes or {})}
-    model = task.model
-    if isinstance(task, (RobustTask, RobustINNTask)):  # the network users get, without the training extras
-        model = task.net
-        name, kind = f"robust-{model.config.secrets}", "robust"
-        key = "robust_inn" if isinstance(model, RobustINN) else "robust"
-        config: dict = {key: model.config.to_dict(), "secrets": model.config.secrets}
-    elif isinstance(model, MosaicINN):
-        name, kind = f"mosaic-{model.config.secrets}", "mosaic"
-        config = {"mosaic": model.config.to_dict(), "secrets": model.config.secrets}
-    elif isinstance(task.payload, BitsPayload):
-        name, kind = f"bits-{task.payload.bpp}", "bits"
-        config = {"inn": model.config.to_dict(), "bpp": task.payload.bpp}
-    else:
-        name, kind = f"isn-{task.payload.count}", "isn"
-        config = {"inn": model.config.to_dict(), "secrets": task.payload.count}
+    name, kind, model, config = task.exported()
     save_weights(out, model, name=name, kind=kind, config=config, recipe=recipe, metrics=metrics or {})
     return name

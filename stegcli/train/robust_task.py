@@ -1,22 +1,16 @@
 """The training task of the robust models (``steg train robust``).
 
-One step: embed the secrets in the cover, attack the stego (a different attack
-per image, :mod:`stegcli.train.attack_layer`), decouple the residual and the
-cover from the attacked image and reveal the secrets from them. Losses, as in
-the robust-hiding seed::
+One step: the invertible network hides the secrets (z is dropped: there is no key), the stego goes
+through the attack layer (a different attack per image, :mod:`stegcli.train.attack_layer`), and the
+keyless reverse (constant z) reads the secrets back. Loss::
 
-    w_stego * L2(stego, cover) + cover * L1(cover', cover) + residual * L1(residual', A * residual)
-    + reveal * L1(secrets', secrets) + adversarial * LSGAN(stego, revealed)
+    w_stego * E(stego, cover) + z * L2(z, 0) + reveal * L1(secrets', secrets)
 
-Two PatchGAN critics (stego vs cover, revealed vs secret images) train in the
-same backward pass: the generators see the critics' weights detached, the
-critics see the generated images detached, so one optimizer serves both.
-``w_stego`` is steered towards a stego PSNR target (a running log-weight), so a
-run ends near the invisibility users are promised whatever the other weights are.
-
-A warm-up (a curriculum, as robust watermarking networks are usually trained)
-first teaches plain hiding and revealing at a looser stego target, then blends
-in the attacks and tightens the target over ``warmup_steps``.
+``E`` is the stego's squared error, its chroma optionally weighted above its luma
+(:func:`stego_error`); ``w_stego`` is steered towards a stego PSNR target (a running log-weight,
+:func:`steer_stego_weight`), so a run ends near the invisibility users are promised whatever the
+other weights are. ``L2(z, 0)`` is what makes the constant z of the keyless reverse the right guess.
+docs/models.md tells how the shipped files were trained with it (``benchmarks/robust_inn_curriculum.sh``).
 """
 
 from __future__ import annotations
@@ -29,60 +23,44 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.func import functional_call
 
-from stegcli.evaluate import EVAL_ATTACKS
-from stegcli.nn.robust import RobustConfig, RobustNet
-from stegcli.nn.unet import PatchDiscriminator
-from stegcli.tensors import from_tensor, to_tensor
+from stegcli.errors import ModelError
+from stegcli.eval.evaluate import EVAL_ATTACKS
+from stegcli.io.tensors import from_tensor, to_tensor
+from stegcli.nn import RobustINN, RobustINNConfig, StegoINN
+from stegcli.nn.color import rgb_to_ycbcr
 from stegcli.train.attack_layer import AttackLayer, AttackRanges
 from stegcli.train.data import ImageBank
 from stegcli.train.losses import batched_means, psnr, quantize_ste
 
+VALIDATION_ATTACKS = ("jpeg75", "scale0.5", "blur1.0", "crop0.9")  # ``steg eval`` attacks the validation reveals through
+STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
+
 
 @dataclass
 class RobustWeights:
-    stego: float = 30.0  # initial weight of L2(stego, cover); steered when stego_psnr_target > 0
-    stego_psnr_target: float = 35.5  # dB after 8-bit rounding; 0 keeps the weight fixed
-    cover: float = 1.0
-    residual: float = 1.0
-    reveal: float = 2.0
-    adversarial: float = 0.01
-    warmup_steps: int = 2000  # ramp from clean hiding at a looser stego target to the full attack mix
-    warmup_slack_db: float = 10.0  # how much looser the stego target starts
+    stego: float = 30.0  # initial weight of the stego error; steered when stego_psnr_target > 0
+    stego_psnr_target: float = 34.0  # dB after 8-bit rounding; 0 keeps the weight fixed
+    chroma: float = 1.0  # weight of the stego's chroma error against its luma error (1: plain RGB MSE)
+    z: float = 1.0
+    reveal: float = 1.0
 
 
-class RobustTrainingModel(nn.Module):
-    """The network users get plus what only training needs (critics, the stego weight), checkpointed together."""
+def stego_error(stego: torch.Tensor, cover: torch.Tensor, chroma_weight: float = 1.0) -> torch.Tensor:
+    """The stego's squared error, its chroma (JFIF Cb, Cr) weighted ``chroma_weight`` times its luma.
 
-    def __init__(self, config: RobustConfig, stego_weight: float) -> None:
-        super().__init__()
-        self.net = RobustNet(config)
-        self.critic_stego = PatchDiscriminator(3)
-        self.critic_secret = PatchDiscriminator(3)
-        self.register_buffer("log_stego_weight", torch.tensor(math.log(stego_weight)))
-        self.register_buffer("steps_seen", torch.tensor(0, dtype=torch.long))  # drives the warm-up, survives resumes
-
-
-def lsgan_generator(critic: nn.Module, fake: torch.Tensor) -> torch.Tensor:
-    """The generator's LSGAN term with the critic's weights held fixed."""
-    params = {k: v.detach() for k, v in critic.named_parameters()}
-    return torch.mean((functional_call(critic, params, (fake,)) - 1) ** 2)
-
-
-def lsgan_critic(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return 0.5 * (torch.mean((critic(real) - 1) ** 2) + torch.mean(critic(fake.detach()) ** 2))
-
-
-STEER_RATE = 0.005  # log-weight change per dB of stego PSNR error per step
+    JPEG quantises chroma far more coarsely than luma: a weight above 1 moves the code's energy into
+    the luma at the same RGB PSNR.
+    """
+    if chroma_weight == 1.0:
+        return F.mse_loss(stego, cover)
+    diff = (rgb_to_ycbcr(stego) - rgb_to_ycbcr(cover)) / 255
+    return (diff[:, 0].square().mean() + chroma_weight * diff[:, 1:].square().mean(1).mean()) / (1 + chroma_weight)
 
 
 @torch.no_grad()
 def steer_stego_weight(log_weight: torch.Tensor, target_db: float, stego_psnr: float) -> None:
-    """Move a running log stego weight towards the weight that holds the stego PSNR at ``target_db``.
-
-    A fixed weight ends wherever the other terms push; steering ends near the invisibility users are promised.
-    """
+    """Move a running log stego weight towards the weight that holds the stego PSNR at ``target_db``."""
     step = STEER_RATE * (target_db - min(stego_psnr, 60.0))  # inf: stego == cover
     log_weight.add_(step).clamp_(math.log(0.01), math.log(1e4))
 
@@ -92,13 +70,6 @@ def validation_secrets(covers: torch.Tensor, secrets: int) -> torch.Tensor:
     return torch.cat([covers.roll(-(1 + i), 0) for i in range(secrets)], dim=1)
 
 
-@torch.no_grad()
-def received_stego(net: RobustNet, covers: torch.Tensor, secrets: torch.Tensor, attack: str = "none") -> torch.Tensor:
-    """What a receiver gets: the stego as a PNG stores it, then through one attack of ``steg eval`` by name."""
-    stego = quantize_ste(net.hide(covers, secrets))
-    return stego if attack == "none" else eval_attacked(stego, attack)
-
-
 def eval_attacked(images: torch.Tensor, attack: str) -> torch.Tensor:
     """``images`` through one attack of ``steg eval`` (real codecs and resampling, back at their size)."""
     return torch.cat([to_tensor(EVAL_ATTACKS[attack](from_tensor(x[None]), 0), images.device) for x in images])
@@ -106,90 +77,99 @@ def eval_attacked(images: torch.Tensor, attack: str) -> torch.Tensor:
 
 def attacked_reveal_psnrs(reveal: Callable[[torch.Tensor], torch.Tensor], stego: torch.Tensor, secrets: torch.Tensor,
                           attacks: Iterable[str]) -> dict[str, float]:
-    """``revealed_<attack>_psnr`` for each named ``steg eval`` attack on the PNG stego: one naming for every validation."""
+    """``revealed_<attack>_psnr`` for each named ``steg eval`` attack on the PNG stego."""
     return {f"revealed_{attack}_psnr": psnr(reveal(eval_attacked(stego, attack)).clamp(0, 1), secrets) for attack in attacks}
 
 
-def as_images(x: torch.Tensor) -> torch.Tensor:
-    """(B, 3n, H, W) -> (B*n, 3, H, W)."""
-    return x.reshape(-1, 3, *x.shape[-2:])
+class RobustTrainingModel(nn.Module):
+    """The network users get (``net``) and the stego weight's steering state, checkpointed together."""
+
+    def __init__(self, config: RobustINNConfig, stego_weight: float = RobustWeights.stego) -> None:
+        super().__init__()
+        self.net = RobustINN(config)
+        self.register_buffer("log_stego_weight", torch.tensor(math.log(stego_weight)))
+
+    def read_attacked(self, image: torch.Tensor) -> torch.Tensor:
+        """The secrets from an attacked stego, as the receiver reads them (keyless)."""
+        return self.net.reverse(image)[1]
 
 
 class RobustTask:
-    VALIDATION_ATTACKS = ("jpeg75", "scale0.5")  # ``steg eval`` attacks the validation also reveals through
-
-    def __init__(self, train: ImageBank, val: ImageBank, config: RobustConfig, patch: int = 128, batch: int = 16,
+    def __init__(self, train: ImageBank, val: ImageBank, config: RobustINNConfig, patch: int = 128, batch: int = 8,
                  weights: RobustWeights | None = None, val_size: int = 128, ranges: AttackRanges | None = None,
-                 freeze_embedder: bool = False) -> None:
+                 model: RobustTrainingModel | None = None) -> None:
         self.train_bank, self.config, self.patch, self.batch = train, config, patch, batch
         self.weights = weights or RobustWeights()
-        self.model = RobustTrainingModel(config, self.weights.stego)
-        self.freeze_embedder = freeze_embedder
-        if freeze_embedder:  # train the receiving side on a fixed hiding code (--init a trained model)
-            self.model.net.embed.requires_grad_(False)
+        self.model = model or RobustTrainingModel(config, self.weights.stego)
         self.attacks = AttackLayer(ranges)
-        covers = val.center_crops(val_size)
-        self.val_covers = covers
-        self.val_secrets = validation_secrets(covers, config.secrets)
+        self.val_covers = val.center_crops(val_size)
+        self.val_secrets = validation_secrets(self.val_covers, config.secrets)
 
     @property
-    def net(self) -> RobustNet:
+    def net(self) -> RobustINN:
         return self.model.net
 
     def sample_batch(self, rng: np.random.Generator, device: torch.device):
         covers = self.train_bank.random_crops(rng, self.batch, self.patch)
-        secrets = self.train_bank.random_crops(rng, self.batch * self.config.secrets, self.patch)
-        secrets = secrets.reshape(self.batch, self.config.secret_channels, self.patch, self.patch)
+        secrets = torch.cat([self.train_bank.random_crops(rng, self.batch, self.patch)
+                             for _ in range(self.config.secrets)], 1)
         return covers.to(device), secrets.to(device), int(rng.integers(2**31))
 
     def loss(self, batch) -> tuple[torch.Tensor, dict[str, float]]:
         cover, secrets, seed = batch
-        w, m = self.weights, self.model
-        rng = np.random.default_rng(seed)
-        ramp = min(1.0, float(m.steps_seen) / w.warmup_steps) if w.warmup_steps else 1.0
-        kinds = [k if rng.random() < ramp else "none" for k in self.attacks.draw(rng, cover.shape[0])]
-        stego = m.net.hide(cover, secrets)
-        stego_q = quantize_ste(stego)
-        attacked, _ = self.attacks(stego, rng, kinds)
-        revealed, residual, cover_r = m.net.reveal(attacked)
-        target = m.net.amplified_residual(stego_q, cover).detach()
+        m, w = self.model, self.weights
+        stego, z = m.net(cover, secrets)
+        attacked, _ = self.attacks(stego, np.random.default_rng(seed))
+        revealed = m.read_attacked(attacked)
         stego_weight = m.log_stego_weight.exp()
-        loss = (stego_weight * F.mse_loss(stego, cover) + w.cover * F.l1_loss(cover_r, cover)
-                + w.residual * F.l1_loss(residual, target) + w.reveal * F.l1_loss(revealed, secrets))
-        if w.adversarial:
-            fake_secrets = as_images(revealed)
-            loss = loss + w.adversarial * (lsgan_generator(m.critic_stego, stego_q) + lsgan_generator(m.critic_secret, fake_secrets))
-            loss = loss + lsgan_critic(m.critic_stego, cover, stego_q) + lsgan_critic(m.critic_secret, as_images(secrets), fake_secrets)
-        stego_psnr = psnr(stego_q.detach(), cover)
+        loss = (stego_weight * stego_error(stego, cover, w.chroma) + w.z * F.mse_loss(z, torch.zeros_like(z))
+                + w.reveal * F.l1_loss(revealed, secrets))
+        stego_psnr = psnr(quantize_ste(stego).detach(), cover)
         if w.stego_psnr_target > 0:
-            steer_stego_weight(m.log_stego_weight, w.stego_psnr_target - (1 - ramp) * w.warmup_slack_db, stego_psnr)
-        m.steps_seen += 1
-        metrics = {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secrets),
-                   "stego_weight": float(stego_weight)}
-        return loss, metrics
+            steer_stego_weight(m.log_stego_weight, w.stego_psnr_target, stego_psnr)
+        return loss, {"stego_psnr": stego_psnr, "secret_psnr": psnr(revealed.detach().clamp(0, 1), secrets),
+                      "stego_weight": float(stego_weight)}
 
     @torch.no_grad()
     def validate(self, device: torch.device) -> dict[str, float]:
-        """Stego PSNR after rounding; revealed PSNR from the PNG stego (also per secret), from a real JPEG Q75 of
-        it and from it downscaled to half and back (a code that only JPEG does not break can still be
-        one that any resampling does: docs/robust-training.md, seventh session)."""
+        """Stego PSNR after rounding; revealed PSNR from the PNG stego and after each of
+        :data:`VALIDATION_ATTACKS` (the real ones of ``steg eval``)."""
         self.model.eval()
 
         def row(part: slice) -> dict[str, float]:
             cover, secrets = self.val_covers[part].to(device), self.val_secrets[part].to(device)
-            stego = received_stego(self.net, cover, secrets)
-            revealed = self.net.reveal(stego)[0].clamp(0, 1)
-            metrics = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(revealed, secrets)}
-            metrics.update(attacked_reveal_psnrs(lambda x: self.net.reveal(x)[0], stego, secrets, self.VALIDATION_ATTACKS))
-            if self.config.secrets > 1:  # a secret the model has not learnt hides in the mean
-                for i, (r, t) in enumerate(zip(revealed.split(3, 1), secrets.split(3, 1)), start=1):
-                    metrics[f"revealed_psnr_secret{i}"] = psnr(r, t)
-            return metrics
+            stego = quantize_ste(self.net(cover, secrets)[0])
+            read = self.model.read_attacked
+            out = {"stego_psnr": psnr(stego, cover), "revealed_psnr": psnr(read(stego).clamp(0, 1), secrets)}
+            return out | attacked_reveal_psnrs(read, stego, secrets, VALIDATION_ATTACKS)
 
         return batched_means(len(self.val_covers), row)
 
     def recipe(self) -> dict:
         return {"payload": "images", "secrets": self.config.secrets, "patch": self.patch, "batch": self.batch,
-                "freeze_embedder": self.freeze_embedder,
                 "loss_weights": asdict(self.weights), "attacks": asdict(self.attacks.r),
                 "final_stego_weight": round(float(self.model.log_stego_weight.exp()), 3)}
+
+    def exported(self) -> tuple[str, str, nn.Module, dict]:
+        """(name, family, network, config) of the weights file: the network users get, without the training extras."""
+        secrets = self.config.secrets
+        return f"robust-{secrets}", "robust", self.net, {"robust_inn": self.config.to_dict(), "secrets": secrets}
+
+
+def load_inn_start(net: RobustINN, source: nn.Module, where: str = "the file") -> int:
+    """Fill ``net`` from an ``isn-N`` (:class:`StegoINN`) or ``robust-N`` (:class:`RobustINN`) network.
+
+    A deeper ``net`` keeps the file's blocks first and identity blocks after them (their zero
+    output layers). Returns how many blocks start as the identity.
+    """
+    if not isinstance(source, (RobustINN, StegoINN)):
+        raise ModelError(f"{where} is not an isn-N or robust-N network")
+    if isinstance(source, RobustINN):
+        source = source.inn
+    try:
+        missing, unexpected = net.inn.load_state_dict(source.state_dict(), strict=False)
+    except RuntimeError:  # a size mismatch: other widths or another number of secrets
+        raise ModelError(f"{where} is not an invertible network of this width and secret count") from None
+    if unexpected:
+        raise ModelError(f"{where} has blocks this network lacks: {unexpected[:3]}")
+    return len({key.split(".")[1] for key in missing})
