@@ -184,3 +184,82 @@ def test_eval_measures_keyless_payloads(tmp_path):
     assert report["passphrase"] and report["pairs"] == 2 and report["exact_keyless"] == 1.0
     assert report["message_bytes"] == BitsCodec.from_name("bits-1").keyless_capacity_bytes(64, 64, True) // 2
     assert report["stego_psnr"]["min"] > 30
+
+
+def grainy_photo() -> np.ndarray:
+    """The bundled cover with a camera's grain: the stealth setting hides its change in texture, and the
+    bundled landscape alone is smoother than photographs are."""
+    cover = read_image(sample_path("cover.png"))[:128, :128].astype(float)
+    return np.clip(cover + np.random.default_rng(0).normal(0, 3, cover.shape), 0, 255).round().astype(np.uint8)
+
+
+def test_stealth_payload_is_exact_with_its_passphrase_and_changes_few_samples(bits1):
+    from stegcli.codecs.bits import STEALTH_BPP
+    from stegcli.eval.metrics import psnr
+
+    cover = grainy_photo()
+    limit = bits1.keyless_capacity_bytes(128, 128, sealed=True, stealth=True)
+    assert limit == int(STEALTH_BPP * 128 * 128) // 8
+    message = message_of(limit, seed=3)
+    result = bits1.embed_keyless(cover, message, b"pw", stealth=True)
+    stego = png_roundtrip(result.stego)
+    assert result.stealth and bits1.extract_keyless(stego, b"pw") == message
+    with pytest.raises(IntegrityError):
+        bits1.extract_keyless(stego, b"wrong")
+    assert psnr(stego, cover) >= 45
+    plain = bits1.embed_keyless(cover, message, b"pw").stego  # the forward pass changes nearly every sample
+    assert np.mean(stego != cover) < 0.5 * np.mean(plain != cover)
+
+
+def test_stealth_refuses_more_than_its_capacity(bits1):
+    limit = bits1.keyless_capacity_bytes(128, 128, sealed=True, stealth=True)
+    assert limit < bits1.keyless_capacity_bytes(128, 128, sealed=True)
+    with pytest.raises(CapacityError, match=f"stealth setting .* at most {limit} bytes"):
+        bits1.embed_keyless(grainy_photo(), bytes(limit + 1), b"pw", stealth=True)
+
+
+def test_stealth_refuses_a_cover_too_smooth_to_hide_it(bits1):
+    bits1.stealth_settings = type(bits1.stealth_settings)(max_steps=5)
+    try:
+        with pytest.raises(CapacityError, match="too smooth"):
+            bits1.embed_keyless(read_image(sample_path("cover.png"))[:64, :64], message_of(20), b"pw", stealth=True)
+    finally:
+        bits1.stealth_settings = type(bits1.stealth_settings)()
+
+
+def test_texture_cost_is_dear_where_the_cover_is_smooth():
+    import torch
+
+    from stegcli.codecs.keyless import texture_cost
+
+    image = torch.full((1, 3, 64, 64), 128.0)
+    image[..., 32:] += torch.from_numpy(np.random.default_rng(0).normal(0, 20, (1, 3, 64, 32))).float()
+    cost = texture_cost(image)
+    assert cost[..., 8:24, 4:20].min() > 100 * cost[..., 8:24, 44:60].max()
+
+
+def test_cli_stealth_refusals_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(common.PASSPHRASE_ENV, "pw")
+    cover, stego = tmp_path / "c.png", tmp_path / "s.png"
+    Image.fromarray(grainy_photo()).save(cover)
+    (tmp_path / "big.bin").write_bytes(bytes(103))  # the stealth capacity of 128x128 is 102 bytes
+    r = run_steg(["embed-bits", str(tmp_path / "big.bin"), "-c", str(cover), "-o", str(stego), "--stealth"])
+    assert r.code == 4 and "stealth setting" in r.stderr and not stego.exists()
+    monkeypatch.delenv(common.PASSPHRASE_ENV)
+    r = run_steg(["embed-bits", str(tmp_path / "big.bin"), "-c", str(cover), "-o", str(stego), "--stealth",
+                  "--key-out", str(tmp_path / "z.npy")])
+    assert r.code == 2 and "--stealth is a keyless setting" in r.stderr and not stego.exists()
+    r = run_steg(["capacity", str(cover), "--json"])
+    assert [row["stealth_bytes"] for row in __import__("json").loads(r.stdout)["capacity"]] == [102, 102, 102]
+
+
+def test_cli_stealth_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setenv(common.PASSPHRASE_ENV, "pw")
+    cover, stego, out = tmp_path / "c.png", tmp_path / "s.png", tmp_path / "out.txt"
+    Image.fromarray(grainy_photo()).save(cover)
+    (tmp_path / "m.txt").write_bytes(b"meet at the usual place\n")
+    r = run_steg(["embed-bits", str(tmp_path / "m.txt"), "-c", str(cover), "-o", str(stego), "--stealth"])
+    assert r.code == 0 and "stealth" in r.stderr, r.stderr
+    r = run_steg(["extract-bits", str(stego), "-o", str(out)])
+    assert r.code == 0, r.stderr
+    assert out.read_bytes() == b"meet at the usual place\n"

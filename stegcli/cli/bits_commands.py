@@ -49,6 +49,9 @@ def embed_bits_command(
     passphrase_file: PassphraseFile = None,
     key_out: Annotated[Optional[str], typer.Option("--key-out", help="The seed's keyed mode: write the key z (.npy), "
                                                    "as large as the image, for exact extraction with it.")] = None,
+    stealth: Annotated[bool, typer.Option("--stealth", help="A small payload (at most 0.05 bits per pixel) written as "
+                                          "sparse changes where the cover's texture hides them: what a steganalyser "
+                                          "finds hardest to tell from a cover (slower; docs/models.md).")] = False,
     model: OptionalBitsModel = None,
     device: Device = "auto",
     force: Force = False,
@@ -68,6 +71,8 @@ def embed_bits_command(
     check_stego_outputs(output, key_out, [message, cover], force)
     if key_out is not None and (passphrase or passphrase_file):
         raise UsageError("a passphrase protects keyless payloads; leave out --key-out (or the passphrase)")
+    if key_out is not None and stealth:
+        raise UsageError("--stealth is a keyless setting; leave out --key-out (or --stealth)")
     secret = None if key_out is not None else read_passphrase(passphrase, passphrase_file, confirm=True)
     default = DEFAULT_BITS_MODEL if key_out is not None else KEYLESS_BITS_MODEL
     codec = open_codec(model or default, resolve_device(device), kind="bits")
@@ -76,10 +81,12 @@ def embed_bits_command(
     if key_out is not None:
         _embed_keyed(codec, cover_image, payload, output, key_out)
         return
-    with step_progress("hiding", codec.keyless_settings.max_steps) as progress:
-        result = codec.embed_keyless(cover_image, payload, secret, progress=progress)
+    settings = codec.stealth_settings if stealth else codec.keyless_settings
+    with step_progress("hiding", settings.max_steps) as progress:
+        result = codec.embed_keyless(cover_image, payload, secret, progress=progress, stealth=stealth)
     write_stego(output, None, result.stego, None)
-    notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name} "
+    how = ", stealth" if stealth else ""
+    notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name}{how} "
            f"({result.steps} optimisation steps); checked: it decodes exactly from the stego alone")
     if secret is None:
         notice("not encrypted: anyone with stegcli can read it (use -p for a passphrase)")
@@ -144,16 +151,18 @@ def capacity_command(
         bpp = spec.bpp
         rows.append({"model": spec.name, "bpp": bpp, "keyless_bytes": keyless_capacity_bytes(h, w, bpp, sealed=False),
                      "passphrase_bytes": keyless_capacity_bytes(h, w, bpp, sealed=True),
+                     "stealth_bytes": keyless_capacity_bytes(h, w, bpp, sealed=True, stealth=True),
                      "keyed_bytes": capacity_bytes(h, w, bpp), "installed": model_info(spec)["installed"]})
     if as_json:
         typer.echo(to_json({"width": w, "height": h, "capacity": rows}))
         return
     table = Table(title=f"capacity of a {w}x{h} cover, bytes")
     columns = {"model": "model", "bpp": "bpp", "keyless_bytes": "keyless", "passphrase_bytes": "keyless + passphrase",
+               "stealth_bytes": "--stealth + passphrase",
                "keyed_bytes": "with --key-out", "installed": "installed"}
     for field, title in columns.items():
         table.add_column(title, justify="left" if field in ("model", "installed") else "right")
     for r in rows:
-        table.add_row(r["model"], str(r["bpp"]), f"{r['keyless_bytes']:,}", f"{r['passphrase_bytes']:,}",
+        table.add_row(r["model"], str(r["bpp"]), f"{r['keyless_bytes']:,}", f"{r['passphrase_bytes']:,}", f"{r['stealth_bytes']:,}",
                       f"{r['keyed_bytes']:,}", "yes" if r["installed"] else "no")
     console.print(table)

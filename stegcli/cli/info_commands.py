@@ -95,6 +95,8 @@ def eval_command(
     fill: Annotated[float, typer.Option("--fill", min=0.0, max=1.0, help="bits models: message size as a fraction of capacity.")] = 1.0,
     keyless: Annotated[bool, typer.Option("--keyless", help="bits models: keyless payloads under a passphrase, as embed-bits "
                                           "writes them (fill of the keyless capacity), instead of the seed's keyed frames.")] = False,
+    stealth: Annotated[bool, typer.Option("--stealth", help="With --keyless: the stealth setting of embed-bits --stealth "
+                                          "(fill of its capacity).")] = False,
     attacks: Annotated[Optional[str], typer.Option("--attacks", help="Image models: 'all' or a comma list (none, jpeg90, jpeg75, jpeg50, noise0.03, blur1.0, scale0.5, scale1.5, crop0.9); one row each, keyless.")] = None,
     device: Device = "auto",
     as_json: Json = False,
@@ -140,11 +142,13 @@ def eval_command(
         return
     if keyless and spec.payload != "bytes":
         raise UsageError("--keyless is for bits models")
+    if stealth and not keyless:
+        raise UsageError("--stealth measures keyless payloads: give --keyless too")
     codec = open_codec(spec.name, dev)
     if spec.payload == "bytes":
-        evaluate = evaluate_keyless if keyless else evaluate_bits
-        report = evaluate(codec, crops(covers, 0), seed=seed, fill=fill)
-        mode = ", keyless with a passphrase" if keyless else ""
+        options = {"stealth": stealth} if keyless else {}
+        report = (evaluate_keyless if keyless else evaluate_bits)(codec, crops(covers, 0), seed=seed, fill=fill, **options)
+        mode = (", stealth" if stealth else "") + (", keyless with a passphrase" if keyless else "")
         title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each{mode}"
     else:
         if secrets is None:

@@ -20,7 +20,13 @@ import torch
 
 from stegcli.codecs.base import Codec
 from stegcli.codecs.engine import MIN_SIDE
-from stegcli.codecs.keyless import RefineOutcome, RefineSettings, refine
+from stegcli.codecs.keyless import (
+    RefineOutcome,
+    RefineSettings,
+    SparseSettings,
+    refine,
+    refine_sparse,
+)
 from stegcli.errors import CapacityError, IntegrityError
 from stegcli.io.keys import StegoKey
 from stegcli.io.tensors import aligned_shape, from_tensor, to_tensor
@@ -51,6 +57,8 @@ CODE_SLACK = 4  # bytes each codeword keeps in reserve when the optimisation sto
 # in memory, several GB at 1024x1024 and four times that at 2048x2048
 REGION_SIDES = (256, 512, 1024)
 MAX_REGION_SIDE = REGION_SIDES[-1]
+# the stealth setting's payload: message bits per pixel of its region (docs/models.md, "Detectability")
+STEALTH_BPP = 0.05
 
 
 def capacity_bits(height: int, width: int, bpp: int, stride: int = 2) -> int:
@@ -95,16 +103,19 @@ def keyless_regions(height: int, width: int, stride: int = 2) -> list[Region]:
     return regions
 
 
-def region_capacity_bytes(region: Region, bpp: int, sealed: bool, stride: int = 2) -> int:
-    """Largest message a keyless payload takes in one region (``sealed``: under a passphrase)."""
-    return container.max_message_bytes(keyless_bits(region[2], region[3], bpp, stride), sealed)
+def region_capacity_bytes(region: Region, bpp: int, sealed: bool, stride: int = 2, stealth: bool = False) -> int:
+    """Largest message a keyless payload takes in one region (``sealed``: under a passphrase; ``stealth``:
+    at most :data:`STEALTH_BPP` message bits per pixel)."""
+    capacity = container.max_message_bytes(keyless_bits(region[2], region[3], bpp, stride), sealed)
+    return min(capacity, int(STEALTH_BPP * region[2] * region[3]) // 8) if stealth else capacity
 
 
-def keyless_capacity_bytes(height: int, width: int, bpp: int, sealed: bool = True, stride: int = 2) -> int:
+def keyless_capacity_bytes(height: int, width: int, bpp: int, sealed: bool = True, stride: int = 2,
+                           stealth: bool = False) -> int:
     """Largest message a keyless payload takes in a cover of this size: that of its largest region."""
     if min(height, width) < MIN_SIDE:
         return 0
-    return region_capacity_bytes(keyless_regions(height, width, stride)[-1], bpp, sealed, stride)
+    return region_capacity_bytes(keyless_regions(height, width, stride)[-1], bpp, sealed, stride, stealth)
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class KeylessResult:
     capacity_bytes: int  # the keyless capacity of this cover (the same passphrase setting)
     steps: int  # hide-time optimisation steps it took
     sealed: bool  # encrypted under a passphrase
+    stealth: bool = False  # the low-payload setting that a steganalyser finds hard to tell from a cover
 
 
 class BitsCodec(Codec):
@@ -134,6 +146,7 @@ class BitsCodec(Codec):
         super().__init__(model, spec, device)
         self.bpp = spec.bpp
         self.keyless_settings = RefineSettings()
+        self.stealth_settings = SparseSettings()
 
     @classmethod
     def from_name(cls, name: str = DEFAULT_BITS_MODEL, device: torch.device | str = "cpu") -> "BitsCodec":
@@ -178,28 +191,39 @@ class BitsCodec(Codec):
 
     # --- keyless payloads: one image travels, an optional passphrase opens it ---------------------------
 
-    def keyless_capacity_bytes(self, height: int, width: int, sealed: bool = True) -> int:
-        """Largest message :meth:`embed_keyless` takes for a cover of this size (encrypted or not)."""
-        return keyless_capacity_bytes(height, width, self.bpp, sealed, self.engine.stride)
+    def keyless_capacity_bytes(self, height: int, width: int, sealed: bool = True, stealth: bool = False) -> int:
+        """Largest message :meth:`embed_keyless` takes for a cover of this size (encrypted or not, stealth or not)."""
+        return keyless_capacity_bytes(height, width, self.bpp, sealed, self.engine.stride, stealth)
 
     def embed_keyless(self, cover: np.ndarray, message: bytes, passphrase: bytes | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> KeylessResult:
+                      progress: Callable[[int, int], None] | None = None, stealth: bool = False) -> KeylessResult:
         """A stego that gives ``message`` back from itself alone (and ``passphrase``), checked before returning.
 
         The message goes into the smallest centred region that holds it (:func:`keyless_regions`).
-        Raises CapacityError where it does not fit, or where the hide-time optimisation could not make
-        the saved 8-bit stego decode exactly.
+        ``stealth`` keeps the payload at :data:`STEALTH_BPP` and changes few samples of the cover where
+        it is textured (:func:`~stegcli.codecs.keyless.refine_sparse`) instead of starting from the
+        forward pass. Raises CapacityError where it does not fit, or where the optimisation could not
+        make the saved 8-bit stego decode exactly.
         """
         self.engine.region(cover, "cover")
         stride, sealed = self.engine.stride, passphrase is not None
         regions = keyless_regions(*cover.shape[:2], stride)
-        fits = [r for r in regions if region_capacity_bytes(r, self.bpp, sealed, stride) >= len(message)]
+        capacity = self.keyless_capacity_bytes(*cover.shape[:2], sealed, stealth)
+        fits = [r for r in regions if region_capacity_bytes(r, self.bpp, sealed, stride, stealth) >= len(message)]
+        if stealth and not fits:  # the container would take more: the stealth setting's payload is its promise
+            raise CapacityError(f"{len(message)} bytes do not fit the stealth setting of {self.name} in this "
+                                f"{cover.shape[1]}x{cover.shape[0]} cover: at most {capacity} bytes "
+                                f"({STEALTH_BPP} bits per pixel)")
         top, left, h, w = (fits or regions)[0]  # none fits: the largest one refuses with its capacity below
         stego = cover.copy()
         patch, outcome, stream_bits = self._embed_region(np.ascontiguousarray(cover[top : top + h, left : left + w]),
-                                                         message, passphrase, progress)
+                                                         message, passphrase, progress, stealth)
         stego[top : top + h, left : left + w] = patch
-        capacity = self.keyless_capacity_bytes(*cover.shape[:2], sealed)
+        if self.try_extract_keyless(stego, passphrase) != message and stealth:
+            raise CapacityError(
+                f"{self.name} could not make the stego decode exactly with the stealth setting: "
+                f"{int(outcome.wrong.sum())} of {stream_bits} payload bits still read wrong after {outcome.steps} "
+                f"steps; the cover is too smooth to hide it in its texture (use a photograph, or leave out stealth)")
         if self.try_extract_keyless(stego, passphrase) != message:
             raise CapacityError(
                 f"{self.name} could not make the stego decode exactly without a key: {int(outcome.wrong.sum())} of "
@@ -207,11 +231,13 @@ class BitsCodec(Codec):
                 f"message or another cover (its keyless capacity is {capacity} bytes, which covers like the "
                 f"validation photographs reach)"
             )
-        return KeylessResult(stego, len(message), capacity, outcome.steps, sealed)
+        return KeylessResult(stego, len(message), capacity, outcome.steps, sealed, stealth)
 
     def _embed_region(self, cover: np.ndarray, message: bytes, passphrase: bytes | None,
-                      progress: Callable[[int, int], None] | None) -> tuple[np.ndarray, RefineOutcome, int]:
-        """Forward pass and hide-time optimisation over one region (the whole of ``cover``, even-sized)."""
+                      progress: Callable[[int, int], None] | None,
+                      stealth: bool = False) -> tuple[np.ndarray, RefineOutcome, int]:
+        """Forward pass and hide-time optimisation over one region (the whole of ``cover``, even-sized);
+        ``stealth``: sparse changes of the cover itself, no forward pass."""
         h, w = cover.shape[:2]
         planes = 3 * self.bpp
         layout = container.Layout.for_passphrase(passphrase, planes * h * w)
@@ -219,17 +245,21 @@ class BitsCodec(Codec):
         flat_bits, flat_used = container.place(stream, layout)
         bits = torch.from_numpy(flat_bits.reshape(1, planes, h, w).astype(np.float32))
         used = torch.from_numpy(flat_used.reshape(1, planes, h, w))
-        first = self.engine.hide(cover, bits * BIT_HIGH)
-        key = first.key
         device = self.engine.device
-        plain = to_tensor(cover, device)
-        hidden = to_tensor(first.stego, device) + torch.from_numpy(key.residual).float()[None].to(device)
-        start = plain + self.keyless_settings.strength * (hidden - plain)
         in_stream = layout.order[: stream.size]
 
         def accept(wrong: np.ndarray, margins: np.ndarray) -> bool:
             return container.correctable(wrong[in_stream], stream.size, slack=CODE_SLACK, margins=margins[in_stream])
 
+        if stealth:
+            outcome = refine_sparse(self.engine.model, to_tensor(cover, device), bits.to(device), used.to(device),
+                                    accept, self.stealth_settings, progress)
+            return from_tensor(outcome.stego), outcome, stream.size
+        first = self.engine.hide(cover, bits * BIT_HIGH)
+        key = first.key
+        plain = to_tensor(cover, device)
+        hidden = to_tensor(first.stego, device) + torch.from_numpy(key.residual).float()[None].to(device)
+        start = plain + self.keyless_settings.strength * (hidden - plain)
         outcome = refine(self.engine.model, start, bits.to(device), used.to(device), accept, self.keyless_settings,
                          progress)
         return from_tensor(outcome.stego), outcome, stream.size

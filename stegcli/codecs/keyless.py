@@ -9,6 +9,11 @@ decoder's threshold by a margin, a fidelity term keeps the stego near the forwar
 Because the rounding is exact in the forward direction, the decoder's output in each step *is* what a
 receiver reads from the saved PNG, so the loop stops as soon as the payload's error correction can fix
 what is still wrong, or gives up early when the count of wrong bits stops falling.
+
+The stealth setting (:func:`refine_sparse`) starts from the cover itself instead and changes few
+samples by whole grey levels: each step moves the samples where the decoder's gradient is largest
+for the least texture cost (:func:`texture_cost`, after HILL), so the change lies where the
+cover's own texture hides it.
 """
 
 from __future__ import annotations
@@ -45,6 +50,22 @@ class RefineOutcome:
     wrong: np.ndarray  # flat bool over all bit positions: used bits a keyless reader gets wrong
 
 
+def _read(model: StegoINN, x: torch.Tensor, z: torch.Tensor, target: torch.Tensor,
+          used: torch.Tensor) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """The keyless decoder's margins on ``x``, and as flat arrays the used bits it gets wrong
+    (thresholded as a reader does) and every bit's margin."""
+    margins = bit_margins(model.reverse(x, z)[1])
+    wrong = (((margins > 0) != target) & used).reshape(-1).cpu().numpy()
+    return margins, wrong, margins.detach().reshape(-1).cpu().numpy()
+
+
+def _frozen(model: StegoINN) -> StegoINN:
+    model = model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
 def refine(model: StegoINN, stego: torch.Tensor, bits: torch.Tensor, used: torch.Tensor,
            accept: Callable[[np.ndarray, np.ndarray], bool], settings: RefineSettings = RefineSettings(),
            progress: Callable[[int, int], None] | None = None) -> RefineOutcome:
@@ -54,9 +75,7 @@ def refine(model: StegoINN, stego: torch.Tensor, bits: torch.Tensor, used: torch
     ``accept`` sees flat arrays over all positions: which used bits read wrong, and every bit's margin
     (how far past the threshold, 1 at its ideal value). Stops after ``max_steps`` steps either way.
     """
-    model = model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
+    model = _frozen(model)
     target, sign = bits.bool(), bits * 2 - 1
     weight = used.float() / used.float().sum().clamp(min=1)
     anchor = stego.detach().clone()
@@ -67,18 +86,88 @@ def refine(model: StegoINN, stego: torch.Tensor, bits: torch.Tensor, used: torch
     best, best_step = None, 0
     for step in range(settings.max_steps + 1):
         q = quantize_ste(x)
-        margins = bit_margins(model.reverse(q, z)[1])
-        wrong_np = (((margins > 0) != target) & used).reshape(-1).cpu().numpy()  # thresholded as a reader does
+        margins, wrong_np, margins_np = _read(model, q, z, target, used)
         count = int(wrong_np.sum())
         if progress is not None:
             progress(step, count)  # before the checks: a bar's last state is the outcome
         if best is None or count < 0.95 * best:
             best, best_step = count, step
-        if (accept(wrong_np, margins.detach().reshape(-1).cpu().numpy()) or step == settings.max_steps
+        if (accept(wrong_np, margins_np) or step == settings.max_steps
                 or step - best_step >= settings.patience):
             return RefineOutcome(q.detach(), step, wrong_np)
         loss = (F.relu(settings.margin - sign * margins).pow(2) * weight).sum() + fidelity * F.mse_loss(q, anchor)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class SparseSettings:
+    """The stealth setting's optimisation, chosen on validation crops (docs/models.md)."""
+
+    max_steps: int = 240
+    share: float = 0.002  # share of the samples changed by one grey level a step
+    margin: float = 0.3
+    cap: int = 3  # no sample moves more than this many grey levels while the optimisation can do without
+    capped_steps: int = 80  # steps under the cap before it is lifted (a smooth cover may need larger changes)
+    patience: int = 10  # steps without a 5% cut in the wrong bits after which the share per step doubles
+    max_share: float = 0.05
+
+
+_HIGH_PASS = torch.tensor([[-1.0, 2.0, -1.0], [2.0, -4.0, 2.0], [-1.0, 2.0, -1.0]]) / 4  # the KB filter
+
+
+def texture_cost(image: torch.Tensor) -> torch.Tensor:
+    """A cost per sample (1, 3, h, w) of changing ``image`` (values 0..255), low where texture hides a change.
+
+    After HILL (Li, Wang, Huang and Ni, 2014): the magnitude of a high-pass residual, averaged over 3x3,
+    inverted and spread over 15x15, so that smooth areas and their borders are dear.
+    """
+    channels = image.shape[1]
+    kernel = _HIGH_PASS.to(image).view(1, 1, 3, 3).repeat(channels, 1, 1, 1)
+    residual = F.conv2d(F.pad(image, (1, 1, 1, 1), mode="reflect"), kernel, groups=channels).abs()
+    residual = F.avg_pool2d(F.pad(residual, (1, 1, 1, 1), mode="reflect"), 3, 1)
+    return F.avg_pool2d(F.pad(1 / (residual + 1e-10), (7, 7, 7, 7), mode="reflect"), 15, 1)
+
+
+def refine_sparse(model: StegoINN, cover: torch.Tensor, bits: torch.Tensor, used: torch.Tensor,
+                  accept: Callable[[np.ndarray, np.ndarray], bool], settings: SparseSettings = SparseSettings(),
+                  progress: Callable[[int, int], None] | None = None) -> RefineOutcome:
+    """Change few samples of ``cover`` (1, 3, h, w, exact 8-bit values) by whole grey levels until
+    ``accept(wrong, margins)``, as :func:`refine` but from the cover, and cheapest where it is textured.
+
+    Each step changes the ``share`` of samples with the largest squared-hinge gradient per
+    :func:`texture_cost`, by one level against the gradient; for ``capped_steps`` no sample moves
+    more than ``cap`` levels from the cover.
+    """
+    model = _frozen(model)
+    target, sign = bits.bool(), bits * 2 - 1
+    weight = used.float() / used.float().sum().clamp(min=1)
+    z = model.constant_z(cover)
+    cost = texture_cost(cover * 255)
+    share, x = settings.share, cover.clone()
+    best, best_step = None, 0
+    for step in range(settings.max_steps + 1):
+        probe = x.clone().requires_grad_(True)
+        margins, wrong, margins_np = _read(model, probe, z, target, used)
+        if progress is not None:
+            progress(step, int(wrong.sum()))
+        if accept(wrong, margins_np) or step == settings.max_steps:
+            return RefineOutcome(x, step, wrong)
+        if best is None or wrong.sum() < 0.95 * best:
+            best, best_step = int(wrong.sum()), step
+        elif step - best_step >= settings.patience:  # stuck: a smooth cover needs more change a step
+            share, best_step = min(2 * share, settings.max_share), step
+        count = max(1, int(share * cover.numel()))
+        loss = (F.relu(settings.margin - sign * margins).pow(2) * weight).sum()
+        (gradient,) = torch.autograd.grad(loss, probe)
+        moved = ((x * 255).round() - torch.sign(gradient)) / 255  # on the 8-bit grid: what a PNG stores
+        room = (moved >= 0) & (moved <= 1) & (gradient != 0)
+        if step < settings.capped_steps:
+            room &= ((moved - cover) * 255).round().abs() <= settings.cap
+        score = torch.where(room, gradient.abs() / cost, torch.zeros_like(gradient)).reshape(-1)
+        chosen = torch.topk(score, count).indices
+        chosen = chosen[score[chosen] > 0]
+        x = x.reshape(-1).index_copy(0, chosen, moved.reshape(-1)[chosen]).reshape(x.shape)
     raise AssertionError("unreachable")

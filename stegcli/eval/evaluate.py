@@ -99,14 +99,15 @@ def evaluate_bits(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fil
 EVAL_PASSPHRASE = b"stegcli evaluation"
 
 
-def keyless_case(codec: BitsCodec, cover: np.ndarray, message: bytes, passphrase: bytes | None) -> dict:
+def keyless_case(codec: BitsCodec, cover: np.ndarray, message: bytes, passphrase: bytes | None,
+                 stealth: bool = False) -> dict:
     """One keyless embed, a real PNG round trip, one keyless extract: what a user of embed-bits gets.
 
     A refusal (exit 4 in the CLI) is an outcome here, not an error: ``exact`` False and the reason.
     """
     start = time.perf_counter()
     try:
-        result = codec.embed_keyless(cover, message, passphrase)
+        result = codec.embed_keyless(cover, message, passphrase, stealth=stealth)
     except CapacityError as exc:
         return {"bytes": len(message), "exact": False, "refused": str(exc), "embed_seconds": time.perf_counter() - start}
     embed_seconds = time.perf_counter() - start
@@ -115,24 +116,25 @@ def keyless_case(codec: BitsCodec, cover: np.ndarray, message: bytes, passphrase
     extracted = codec.try_extract_keyless(stego, passphrase)
     return {"bytes": len(message), "exact": extracted == message, "steps": result.steps,
             "stego_psnr": psnr(stego, cover), "stego_psnr_y": psnr_y(stego, cover), "stego_ssim": ssim(stego, cover),
-            "embed_seconds": embed_seconds, "extract_seconds": time.perf_counter() - start}
+            "changed": float(np.mean(stego != cover)), "embed_seconds": embed_seconds, "extract_seconds": time.perf_counter() - start}
 
 
 def evaluate_keyless(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fill: float = 1.0,
-                     passphrase: bytes | None = EVAL_PASSPHRASE) -> dict:
-    """Keyless payloads of ``fill`` x the keyless capacity, sealed under ``passphrase`` (None: CRC only)."""
+                     passphrase: bytes | None = EVAL_PASSPHRASE, stealth: bool = False) -> dict:
+    """Keyless payloads of ``fill`` x the keyless capacity (of the stealth setting with ``stealth``), sealed
+    under ``passphrase`` (None: CRC only)."""
     rng = np.random.default_rng(seed)
     sealed = passphrase is not None
     rows = []
     for cover in covers:
-        n = int(codec.keyless_capacity_bytes(*cover.shape[:2], sealed) * fill)
-        rows.append(keyless_case(codec, cover, rng.integers(0, 256, n, dtype=np.uint8).tobytes(), passphrase))
+        n = int(codec.keyless_capacity_bytes(*cover.shape[:2], sealed, stealth) * fill)
+        rows.append(keyless_case(codec, cover, rng.integers(0, 256, n, dtype=np.uint8).tobytes(), passphrase, stealth))
     done = [r for r in rows if "steps" in r]
     report = {"model": codec.name, "pairs": len(covers), "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
-              "message_bytes": rows[0]["bytes"], "passphrase": sealed,
+              "message_bytes": rows[0]["bytes"], "passphrase": sealed, "stealth": stealth,
               "exact_keyless": sum(r["exact"] for r in rows) / len(rows),
               "refused": sum("refused" in r for r in rows) / len(rows)}
-    for key in ("stego_psnr", "stego_psnr_y", "stego_ssim", "steps", "embed_seconds", "extract_seconds"):
+    for key in ("stego_psnr", "stego_psnr_y", "stego_ssim", "changed", "steps", "embed_seconds", "extract_seconds"):
         if done:
             report[key] = Summary.of([float(r[key]) for r in done]).__dict__
     return report
