@@ -69,3 +69,12 @@ def test_a_padding_engine_reads_odd_sizes_as_one_reflect_padded_pass():
     assert np.abs(stego.stego.astype(int) - (whole[..., :101, :75].clamp(0, 1)[0].permute(1, 2, 0) * 255).round().int().numpy()).max() <= 1
     cover_read, secrets_read = engine.reveal(stego.stego)
     assert cover_read.shape == (1, 3, 101, 75) and secrets_read.shape == (1, 3, 101, 75)
+
+
+def test_tiled_runs_report_each_tile_as_it_is_done():
+    model = tiny_inn(3, seed=4, scale=0.003)
+    engine = StegoEngine(model, "isn-1", tile=64)
+    seen = []
+    engine.progress = lambda done, total: seen.append((done, total))
+    engine.hide(smooth_image(150, 130, 1), to_tensor(smooth_image(150, 130, 2)))
+    assert seen == [(i, 9) for i in range(1, 10)]  # 3 x 3 tiles of 64 over 150 x 130 (aligned to 150 x 130)

@@ -115,6 +115,31 @@ def step_progress(what: str, total: int) -> Iterator[Callable[[int, int], None] 
         yield lambda step, wrong: bar.update(task, completed=step, wrong=f"{wrong:,}")
 
 
+@contextmanager
+def pass_progress(what: str, engine) -> Iterator[None]:
+    """A rich progress bar on stderr over the tiles of each network pass of ``engine`` (a codec's), when
+    stderr is a terminal: a large photograph takes a while."""
+    if not console.is_terminal or not logging.getLogger("stegcli").isEnabledFor(logging.INFO):
+        yield
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("tiles"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        engine.progress = lambda done, total: bar.update(task, completed=done, total=total)
+        try:
+            yield
+        finally:
+            engine.progress = None
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """``WIDTHxHEIGHT``, as image tools write sizes -> (height, width), each side at least MIN_SIDE."""
     match = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())

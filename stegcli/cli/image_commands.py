@@ -14,6 +14,7 @@ from stegcli.cli.common import (
     check_stego_outputs,
     notice,
     parse_size,
+    pass_progress,
     read_stego_and_key,
     refuse_binary_to_terminal,
     setup,
@@ -117,7 +118,9 @@ def hide_command(
     codec.check_count(len(secrets), f"{len(secrets)} secret image(s)")
     cover_image = read_image(cover, "cover")
     check_encodable(output, *cover_image.shape[:2])
-    result = codec.hide(cover_image, [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)])
+    secret_images = [read_image(s, f"secret {i + 1}") for i, s in enumerate(secrets)]
+    with pass_progress("hiding", codec.engine):
+        result = codec.hide(cover_image, secret_images)
     write_stego(output, key_out, result.stego, result.key, quality)
     notice(f"hid {len(secrets)} image(s) with {codec.name}")
 
@@ -167,7 +170,8 @@ def reveal_command(
             if not is_jpeg(target):
                 lossless_format(target)
     check_encodable(targets[0], *image.shape[:2])
-    revealed = codec.reveal(image, key=stego_key, count=count, size=original_size, phase=read_phase)
+    with pass_progress("revealing", codec.engine):
+        revealed = codec.reveal(image, key=stego_key, count=count, size=original_size, phase=read_phase)
     write_outputs([(target, encode_image(picture, target or STDIO, REVEALED_JPEG_QUALITY))
                    for target, picture in zip(targets, revealed, strict=True)])
     how = "" if not spec.keyed else (" using the key" if key else " (keyless)")

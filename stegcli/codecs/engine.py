@@ -8,6 +8,7 @@ into a secret tensor and back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,11 +75,15 @@ class StegoEngine:
         self.stride = stride
         self.tile = tile - tile % stride
         self.halo = None if radius is None else round_up(radius, stride)  # None: one pass, no tiles
+        self.progress: Callable[[int, int], None] | None = None  # told (tiles done, tiles) as a pass runs
 
     def _run(self, fn, inputs: list[torch.Tensor], in_scales: tuple[int, ...], out_scales: tuple[int, ...]):
         if self.halo is None:
-            return fn(*inputs)
-        return run_tiled(fn, inputs, in_scales, out_scales, self.tile, self.halo)
+            outputs = fn(*inputs)
+            if self.progress is not None:
+                self.progress(1, 1)
+            return outputs
+        return run_tiled(fn, inputs, in_scales, out_scales, self.tile, self.halo, self.progress)
 
     @property
     def secret_channels(self) -> int:

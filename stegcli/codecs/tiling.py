@@ -18,18 +18,20 @@ TensorFn = Callable[..., tuple[torch.Tensor, ...]]
 
 
 def run_tiled(fn: TensorFn, inputs: Sequence[torch.Tensor], in_scales: Sequence[int], out_scales: Sequence[int],
-              tile: int, halo: int) -> tuple[torch.Tensor, ...]:
+              tile: int, halo: int, progress: Callable[[int, int], None] | None = None) -> tuple[torch.Tensor, ...]:
     """``fn(*inputs)`` computed tile by tile.
 
     Every tensor is (B, C, H / scale, W / scale) for the full-resolution size (H, W) of the first
     input with scale 1; ``tile`` and ``halo`` are in full-resolution pixels and must be multiples of
     every scale (and of the network's stride), so that tile edges fall on whole wavelet blocks.
+    ``progress(done, total)`` is told after each tile.
     """
     height, width = inputs[in_scales.index(1)].shape[-2:]
     for step in (*in_scales, *out_scales):
         if tile % step or halo % step:
             raise ValueError(f"tile {tile} and halo {halo} must be multiples of {step}")
     outputs: list[torch.Tensor] | None = None
+    total, done = -(-height // tile) * -(-width // tile), 0
     for y0 in range(0, height, tile):
         for x0 in range(0, width, tile):
             y1, x1 = min(y0 + tile, height), min(x0 + tile, width)
@@ -41,5 +43,8 @@ def run_tiled(fn: TensorFn, inputs: Sequence[torch.Tensor], in_scales: Sequence[
                 out[..., y0 // s : y1 // s, x0 // s : x1 // s] = part[
                     ..., (y0 - ya) // s : (y1 - ya) // s, (x0 - xa) // s : (x1 - xa) // s
                 ]
+            done += 1
+            if progress is not None:
+                progress(done, total)
     assert outputs is not None
     return tuple(outputs)
