@@ -197,15 +197,17 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="append one JSON line per row here")
     parser.add_argument("--table", type=Path, help="print the markdown table of a JSON lines file and stop")
     args = parser.parse_args()
-    if args.table:
-        print(table(args.table))
-        return
-    if args.data is None:
-        parser.error("give the folder of photographs")
-    if args.threads:
-        import torch
+    if args.table or args.data is None:
+        print(table(args.table) if args.table else "give the folder of photographs (or --table FILE)")
+        raise SystemExit(0 if args.table else 2)
+    run(args)
 
-        torch.set_num_threads(args.threads)
+
+def run(args: argparse.Namespace) -> None:
+    """Measure every row of ``args.rows`` on the same covers and halves."""
+    import torch
+
+    torch.set_num_threads(args.threads or torch.get_num_threads())
     covers = load_covers(args.data, args.size, args.covers, args.seed)
     cover_features = np.array([features(image) for _, image in covers])
     for row in args.rows:
