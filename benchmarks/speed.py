@@ -1,0 +1,211 @@
+"""Speed and memory of hide and reveal per model and cover size, against what this machine can compute.
+
+Each case runs in a fresh subprocess, so that its peak memory (max RSS on CPU, max allocated on
+CUDA) is its own. In the same subprocess, right after the model, it measures
+
+* **the conv limit**: the seconds that plain ``torch.nn.functional.conv2d`` calls of the model's own
+  layer shapes take for the same number of multiply-adds (the fastest of the contiguous and
+  channels-last layouts), and so the model's share of it (limit seconds / model seconds);
+* **a HiNet-sized peer**: a StegoINN of 16 coupling blocks of growth 32 (random weights) through the
+  same engine, on the same cover.
+
+Then ``steg hide`` and ``steg reveal`` run on the same cover as files (start-up included). Covers are
+synthetic; API timings exclude model loading. Bits models are timed as their keyed embed and
+extract (one forward and one reverse pass); the keyless hide-time optimisation is measured by
+``benchmarks/keyless_payload.py``.
+
+    python benchmarks/speed.py --models isn-1 --sizes 512 1024 --json benchmarks/results/speed-cpu.json
+    python benchmarks/speed.py --table benchmarks/results/speed-cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HINET = {"blocks": 16, "growth": 32}
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``512`` (square) or ``4000x3000`` (width x height) -> (height, width)."""
+    width, _, height = text.partition("x")
+    return (int(height or width), int(width))
+
+
+def timed(work, device: str, repeats: int) -> float:
+    import torch
+
+    work()  # warm-up: first calls allocate and pick kernels
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def conv_shapes(network, probe: int = 128) -> list[tuple[int, int, int, int, float]]:
+    """(in, out, kernel, groups, share of the pixels it runs at) of every convolution a hide pass runs."""
+    import torch
+
+    shapes = []
+
+    def hook(module, inputs, output):
+        shapes.append((module.in_channels, module.out_channels, module.kernel_size[0], module.groups,
+                       output.shape[-2] * output.shape[-1] / probe**2))
+
+    handles = [m.register_forward_hook(hook) for m in network.modules() if isinstance(m, torch.nn.Conv2d)]
+    with torch.inference_mode():
+        cover = torch.rand(1, 3, probe, probe)
+        network(cover, torch.rand(1, network.config.secret_channels, probe, probe))
+    for handle in handles:
+        handle.remove()
+    return shapes
+
+
+def macs_per_pixel(shapes) -> float:
+    return sum(i * o * k * k / g * share for i, o, k, g, share in shapes)
+
+
+def conv_limit_seconds(shapes, pixels: int, device: str, side: int = 512) -> float:
+    """Seconds that plain conv2d calls of these shapes take for ``pixels`` cover pixels (timed on a
+    ``side`` x ``side`` cover and scaled), in the faster of the two memory layouts."""
+    import torch
+    import torch.nn.functional as F
+
+    total = 0.0
+    for shape in dict.fromkeys(shapes):
+        i, o, k, g, share = shape
+        hw = max(1, round(side * share**0.5))
+        weight = torch.randn(o, i // g, k, k, device=device)
+        best = float("inf")
+        for layout in (torch.contiguous_format, torch.channels_last):
+            x = torch.randn(1, i, hw, hw, device=device).contiguous(memory_format=layout)
+            w = weight.contiguous(memory_format=layout)
+            with torch.inference_mode():
+                F.conv2d(x, w, padding=k // 2, groups=g)
+                best = min(best, timed(lambda: F.conv2d(x, w, padding=k // 2, groups=g), device, 3))
+        total += best * shapes.count(shape)
+    return total * pixels / side**2
+
+
+def run_case(model: str, height: int, width: int, device: str, repeats: int) -> dict:
+    import numpy as np
+    import torch
+
+    from stegcli.codecs.engine import StegoEngine
+    from stegcli.io.tensors import to_tensor
+    from stegcli.models.registry import get_spec, open_codec
+    from stegcli.nn import INNConfig, StegoINN
+    from stegcli.samples import make_landscape
+
+    cover = make_landscape(1, height, width)
+    spec, codec = get_spec(model), open_codec(model, device)
+    if spec.payload == "bytes":
+        payload = np.random.default_rng(0).integers(0, 256, codec.capacity_bytes(height, width), dtype=np.uint8).tobytes()
+        stego, key = codec.encode(cover, payload)
+        hide, reveal = (lambda: codec.encode(cover, payload)), (lambda: codec.extract(stego, key))
+    else:
+        secrets = [make_landscape(2 + i, height, width) for i in range(codec.secrets)]
+        stego = codec.hide(cover, secrets).stego
+        hide, reveal = (lambda: codec.hide(cover, secrets)), (lambda: codec.reveal(stego))
+    hide_s, reveal_s = timed(hide, device, repeats), timed(reveal, device, repeats)
+    peak = (torch.cuda.max_memory_allocated() if device.startswith("cuda")
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    shapes = conv_shapes(codec.engine.model.cpu())
+    codec.engine.model.to(device)
+    limit_s = conv_limit_seconds(shapes, height * width, device)
+    peer = StegoINN(INNConfig(secret_channels=3, **HINET)).eval()
+    peer_shapes = conv_shapes(peer)
+    engine = StegoEngine(peer.to(device), "hinet", device)
+    secret = to_tensor(make_landscape(2, height, width))
+    peer_s = timed(lambda: engine.hide(cover, secret), device, 1)
+    return {"model": model, "height": height, "width": width, "device": device, "threads": torch.get_num_threads(),
+            "hide_seconds": hide_s, "reveal_seconds": reveal_s, "peak_bytes": int(peak),
+            "macs_per_pixel": macs_per_pixel(shapes), "conv_limit_seconds": limit_s,
+            "hide_share_of_limit": limit_s / hide_s, "reveal_share_of_limit": limit_s / reveal_s,
+            "hinet_macs_per_pixel": macs_per_pixel(peer_shapes), "hinet_hide_seconds": peer_s}
+
+
+def cli_seconds(model: str, height: int, width: int) -> dict:
+    """Wall time of ``steg hide`` and ``steg reveal`` on files (start-up and PNG coding included)."""
+    from PIL import Image
+
+    from stegcli.models.registry import get_spec
+    from stegcli.samples import make_landscape
+
+    spec = get_spec(model)
+    if spec.payload == "bytes":
+        return {}
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        Image.fromarray(make_landscape(1, height, width)).save(root / "cover.png")
+        secrets = []
+        for i in range(1 if spec.partial else spec.secrets):
+            Image.fromarray(make_landscape(2 + i, height, width)).save(root / f"s{i}.png")
+            secrets.append(str(root / f"s{i}.png"))
+        steg = [sys.executable, "-m", "stegcli"]
+        start = time.perf_counter()
+        subprocess.run([*steg, "hide", str(root / "cover.png"), *secrets, "-m", model, "-o", str(root / "stego.png"), "-q"],
+                       check=True)
+        hide = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([*steg, "reveal", str(root / "stego.png"), "-m", model, "-n", str(len(secrets)),
+                        "-o", str(root / "revealed.png"), "-q"], check=True)
+        return {"cli_hide_seconds": hide, "cli_reveal_seconds": time.perf_counter() - start}
+
+
+def table(path: Path) -> str:
+    rows = json.loads(path.read_text())
+    out = ["| model | size | hide s (API / steg) | reveal s (API / steg) | peak GiB | multiply-adds per pixel | "
+           "conv limit s | share of the limit (hide / reveal) | HiNet-sized peer: multiply-adds per pixel, hide s |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cli = (f" / {r['cli_hide_seconds']:.2f}", f" / {r['cli_reveal_seconds']:.2f}") if "cli_hide_seconds" in r else ("", "")
+        out.append(f"| {r['model']} | {r['width']}x{r['height']} | {r['hide_seconds']:.2f}{cli[0]} | "
+                   f"{r['reveal_seconds']:.2f}{cli[1]} | {r['peak_bytes'] / 2**30:.2f} | {r['macs_per_pixel']:,.0f} | "
+                   f"{r['conv_limit_seconds']:.2f} | {r['hide_share_of_limit']:.2f} / {r['reveal_share_of_limit']:.2f} | "
+                   f"{r['hinet_macs_per_pixel']:,.0f}, {r['hinet_hide_seconds']:.2f} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="*", default=["bits-1", "isn-1", "mosaic-4", "robust-1"])
+    parser.add_argument("--sizes", nargs="*", default=["512", "1024", "2048", "4000x3000"], help="N or WxH")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--no-cli", action="store_true", help="leave out the steg command's timings")
+    parser.add_argument("--json", type=Path, help="write the results here (rewritten after every case)")
+    parser.add_argument("--table", type=Path, help="print the markdown table of a results file and stop")
+    parser.add_argument("--case", nargs=3, metavar=("MODEL", "HEIGHT", "WIDTH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.table or args.case:
+        print(table(args.table) if args.table else
+              json.dumps(run_case(args.case[0], int(args.case[1]), int(args.case[2]), args.device, args.repeats)))
+        return
+    results = []
+    for model in args.models:
+        for size in args.sizes:
+            height, width = parse_size(size)
+            done = subprocess.run([sys.executable, __file__, "--case", model, str(height), str(width), "--device",
+                                   args.device, "--repeats", str(args.repeats)], capture_output=True, text=True, check=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            if not args.no_cli:
+                result.update(cli_seconds(model, height, width))
+            results.append(result)
+            print(json.dumps(result), flush=True)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
