@@ -219,17 +219,16 @@ class BitsCodec(Codec):
         patch, outcome, stream_bits = self._embed_region(np.ascontiguousarray(cover[top : top + h, left : left + w]),
                                                          message, passphrase, progress, stealth)
         stego[top : top + h, left : left + w] = patch
-        if self.try_extract_keyless(stego, passphrase) != message and stealth:
+        if self.try_extract_keyless(stego, passphrase) != message:  # decoded once, as extract-bits will
+            wrong = f"{int(outcome.wrong.sum())} of {stream_bits} payload bits still read wrong after {outcome.steps}"
+            if stealth:
+                raise CapacityError(
+                    f"{self.name} could not make the stego decode exactly with the stealth setting: {wrong} steps; "
+                    f"the cover is too smooth to hide it in its texture (use a photograph, or leave out stealth)")
             raise CapacityError(
-                f"{self.name} could not make the stego decode exactly with the stealth setting: "
-                f"{int(outcome.wrong.sum())} of {stream_bits} payload bits still read wrong after {outcome.steps} "
-                f"steps; the cover is too smooth to hide it in its texture (use a photograph, or leave out stealth)")
-        if self.try_extract_keyless(stego, passphrase) != message:
-            raise CapacityError(
-                f"{self.name} could not make the stego decode exactly without a key: {int(outcome.wrong.sum())} of "
-                f"{stream_bits} payload bits still read wrong after {outcome.steps} optimisation steps; try a shorter "
-                f"message or another cover (its keyless capacity is {capacity} bytes, which covers like the "
-                f"validation photographs reach)"
+                f"{self.name} could not make the stego decode exactly without a key: {wrong} optimisation steps; "
+                f"try a shorter message or another cover (its keyless capacity is {capacity} bytes, which covers "
+                f"like the validation photographs reach)"
             )
         return KeylessResult(stego, len(message), capacity, outcome.steps, sealed, stealth)
 

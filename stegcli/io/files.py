@@ -23,7 +23,8 @@ LOSSY_SUFFIXES = {*JPEG_SUFFIXES, ".gif", ".heic", ".avif"}
 WEBP_MAX_SIDE = 16383  # libwebp's limit on either side
 
 
-def _read_source(source: str | Path, what: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
+def read_source(source: str | Path, what: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
+    """The bytes of a file (or of stdin for ``-``) and the name to report it by; an empty stdin is refused."""
     if str(source) == STDIO:
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read()
@@ -46,7 +47,7 @@ def read_bytes(source: str | Path, what: str = "message", stdin: BinaryIO | None
     if str(source) == STDIO:
         stream = stdin if stdin is not None else sys.stdin.buffer
         return stream.read()
-    return _read_source(source, what)[0]
+    return read_source(source, what)[0]
 
 
 def lossless_format(dest: str | Path) -> str:

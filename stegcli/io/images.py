@@ -21,10 +21,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from stegcli.errors import InputError
 from stegcli.io.files import (
     MAX_PIXELS,
-    _read_source,
     check_encodable,
     is_jpeg,
     lossless_format,
+    read_source,
 )
 
 log = logging.getLogger("stegcli")
@@ -61,7 +61,7 @@ def _upright(img: Image.Image, label: str) -> Image.Image:
 
 
 def read_image(source: str | Path, what: str = "image", stdin: BinaryIO | None = None) -> np.ndarray:
-    data, label = _read_source(source, what, stdin)
+    data, label = read_source(source, what, stdin)
     return decode_image(data, label, what)
 
 

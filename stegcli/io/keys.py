@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from stegcli.errors import InputError
-from stegcli.io.files import _read_source
+from stegcli.io.files import read_source
 
 KEY_FORMAT = b"stegkey1"
 
@@ -76,5 +76,5 @@ class StegoKey:
 
 def read_key(source: str | Path) -> StegoKey:
     """Load a key file written by ``--key-out`` (never unpickles anything)."""
-    data, label = _read_source(source, "key")
+    data, label = read_source(source, "key")
     return StegoKey.from_bytes(data, f"key {label}")

@@ -21,7 +21,7 @@ MAX_SECRETS = 16
 MAX_ROBUST_SECRETS = 3
 DEFAULT_BITS_MODEL = "bits-3"  # keyed payloads (--key-out): the most bits per pixel
 KEYLESS_BITS_MODEL = "bits-1"  # keyless payloads: the model whose stego alone carries its bits best
-LICENSE = "MIT"  # the project's; the shipped weights were trained here, on the photographs of shared/data
+LICENSE = "MIT"  # the project's licence, which its shipped weights carry too
 
 
 @dataclass(frozen=True)
