@@ -227,6 +227,22 @@ def test_stealth_refuses_a_cover_too_smooth_to_hide_it(bits1):
         bits1.stealth_settings = type(bits1.stealth_settings)()
 
 
+def test_stealth_refuses_rather_than_fall_below_its_distortion_bound(bits1):
+    import torch
+
+    from stegcli.codecs.keyless import SparseSettings, refine_sparse
+    from stegcli.io.tensors import to_tensor
+
+    cover = to_tensor(grainy_photo()[:64, :64], "cpu")
+    shape = (1, bits1.engine.model.config.secret_channels, 64, 64)
+    bits = torch.from_numpy((np.random.default_rng(1).random(shape) < 0.5).astype(np.float32))
+    bound = SparseSettings(min_psnr=70.0)  # about 0.02 grey levels squared a sample: a few changes only
+    outcome = refine_sparse(bits1.engine.model, cover, bits, torch.ones(shape, dtype=torch.bool),
+                            lambda wrong, margins: not wrong.any(), bound)
+    assert outcome.wrong.any() and outcome.steps < bound.max_steps
+    assert (((outcome.stego - cover) * 255).round() ** 2).sum() <= cover.numel() * 255**2 / 10**7
+
+
 def test_texture_cost_is_dear_where_the_cover_is_smooth():
     import torch
 

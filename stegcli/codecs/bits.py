@@ -224,7 +224,8 @@ class BitsCodec(Codec):
             if stealth:
                 raise CapacityError(
                     f"{self.name} could not make the stego decode exactly with the stealth setting: {wrong} steps; "
-                    f"the cover is too smooth to hide it in its texture (use a photograph, or leave out stealth)")
+                    f"the cover is too smooth to hide it in its texture within {self.stealth_settings.min_psnr:g} dB "
+                    f"(use a photograph, or leave out stealth)")
             raise CapacityError(
                 f"{self.name} could not make the stego decode exactly without a key: {wrong} optimisation steps; "
                 f"try a shorter message or another cover (its keyless capacity is {capacity} bytes, which covers "

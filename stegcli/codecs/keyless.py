@@ -113,6 +113,7 @@ class SparseSettings:
     capped_steps: int = 80  # steps under the cap before it is lifted (a smooth cover may need larger changes)
     patience: int = 10  # steps without a 5% cut in the wrong bits after which the share per step doubles
     max_share: float = 0.05
+    min_psnr: float = 45.0  # the distortion bound: give up (and refuse) before the stego falls below it
 
 
 _HIGH_PASS = torch.tensor([[-1.0, 2.0, -1.0], [2.0, -4.0, 2.0], [-1.0, 2.0, -1.0]]) / 4  # the KB filter
@@ -139,7 +140,8 @@ def refine_sparse(model: StegoINN, cover: torch.Tensor, bits: torch.Tensor, used
 
     Each step changes the ``share`` of samples with the largest squared-hinge gradient per
     :func:`texture_cost`, by one level against the gradient; for ``capped_steps`` no sample moves
-    more than ``cap`` levels from the cover.
+    more than ``cap`` levels from the cover. It gives up, unaccepted, before the stego's PSNR to the
+    cover would fall below ``min_psnr``: a stealth stego that shows is worse than a refusal.
     """
     model = _frozen(model)
     target, sign = bits.bool(), bits * 2 - 1
@@ -147,6 +149,7 @@ def refine_sparse(model: StegoINN, cover: torch.Tensor, bits: torch.Tensor, used
     z = model.constant_z(cover)
     cost = texture_cost(cover * 255)
     share, x = settings.share, cover.clone()
+    budget = cover.numel() * 255**2 / 10 ** (settings.min_psnr / 10)  # the largest sum of squared level changes
     best, best_step = None, 0
     for step in range(settings.max_steps + 1):
         probe = x.clone().requires_grad_(True)
@@ -169,5 +172,8 @@ def refine_sparse(model: StegoINN, cover: torch.Tensor, bits: torch.Tensor, used
         score = torch.where(room, gradient.abs() / cost, torch.zeros_like(gradient)).reshape(-1)
         chosen = torch.topk(score, count).indices
         chosen = chosen[score[chosen] > 0]
-        x = x.reshape(-1).index_copy(0, chosen, moved.reshape(-1)[chosen]).reshape(x.shape)
+        candidate = x.reshape(-1).index_copy(0, chosen, moved.reshape(-1)[chosen]).reshape(x.shape)
+        if float((((candidate - cover) * 255).round() ** 2).sum()) > budget:
+            return RefineOutcome(x, step, wrong)  # over the bound: unaccepted, the caller refuses
+        x = candidate
     raise AssertionError("unreachable")
