@@ -6,6 +6,8 @@
 #   benchmarks/output_hashes.sh > before.txt; ...; benchmarks/output_hashes.sh > after.txt; diff before.txt after.txt
 # Keyless payload stegos (b1.png) differ on every run (a random salt and nonce); their extracted
 # bytes (b1.txt) do not. $STEG names the command (default: steg), $PYTHON the interpreter.
+# $KEEP, if set, names a folder that receives the outputs, for benchmarks/compare_outputs.py
+# (how many samples of each image differ, and by how much) when the hashes do differ.
 set -euo pipefail
 S=${STEG:-steg} PY=${PYTHON:-python}
 D=$(mktemp -d)
@@ -44,3 +46,4 @@ $S extract-bits b3.png --key b3.npy -o b3.txt -q
 $S capacity $C --json > cap.json
 $S models --json > models.json
 sha256sum * | sort -k2
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -- * "$KEEP"/; fi

@@ -139,3 +139,12 @@ def test_extract_bits_takes_the_model_from_the_key(tiny_weights):
 
     result = embed_bits(smooth_image(32, 32), b"from bits-1", model="bits-1")
     assert extract_bits(result.stego, result.key) == b"from bits-1"
+
+
+def test_evaluation_reports_its_progress_cover_by_cover():
+    from stegcli.eval.evaluate import evaluate_bits
+
+    seen = []
+    covers = [smooth_image(32, 32, seed=s) for s in range(3)]
+    report = evaluate_bits(codec(1), covers, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)] and report["exact_with_key"] == 1.0

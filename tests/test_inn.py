@@ -1,7 +1,9 @@
 import torch
 from helpers import tiny_inn
 
+from stegcli.codecs.engine import StegoEngine
 from stegcli.nn import INNConfig, StegoINN
+from stegcli.nn.wavelet import haar_dwt, haar_iwt
 
 
 def test_random_inn_inverse_reproduces_input_in_float64():
@@ -44,3 +46,19 @@ def test_every_parameter_receives_a_gradient():
     _, secret_r = model.reverse(stego, torch.zeros_like(z))
     (stego.sum() + z.pow(2).sum() + secret_r.sum()).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_channels_last_bands_compute_what_the_default_layout_does():
+    """The fast layout changes only the order of float sums: a pass in the default layout agrees to
+    float rounding, and the engine's key stores z in the default order."""
+    model = tiny_inn(3, seed=0, blocks=2, scale=0.05)
+    cover, secret = torch.rand(1, 3, 32, 48), torch.rand(1, 3, 32, 48)
+    with torch.no_grad():
+        b1, b2 = haar_dwt(cover), haar_dwt(secret)
+        for block in model.blocks:
+            b1, b2 = block(b1, b2)
+        stego, z = model(cover, secret)
+    assert z.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(stego, haar_iwt(b1), atol=1e-5) and torch.allclose(z, b2, atol=1e-5)
+    key = StegoEngine(model, "tiny").hide((cover[0].permute(1, 2, 0) * 255).byte().numpy(), secret).key
+    assert key.z.flags["C_CONTIGUOUS"]

@@ -16,7 +16,9 @@ from stegcli.cli.common import (
     Quiet,
     check_stego_outputs,
     console,
+    count_progress,
     notice,
+    pass_progress,
     read_passphrase,
     read_stego_and_key,
     setup,
@@ -93,7 +95,8 @@ def embed_bits_command(
 
 
 def _embed_keyed(codec, cover, payload: bytes, output: Optional[str], key_out: str) -> None:
-    result = codec.embed(cover, payload)
+    with pass_progress("embedding", codec.engine):
+        result = codec.embed(cover, payload)
     write_stego(output, key_out, result.stego, result.key)
     notice(f"embedded {result.message_bytes} of {result.capacity_bytes} bytes with {codec.name}")
     if result.keyless_ok:
@@ -122,12 +125,15 @@ def extract_bits_command(
     image, stego_key = read_stego_and_key(stego, key, "bits")
     if stego_key is not None:
         codec = open_codec(model or stego_key.model, resolve_device(device), kind="bits")
-        message, name, check = codec.extract(image, stego_key), codec.name, "CRC32 verified"
+        with pass_progress("extracting", codec.engine):
+            message = codec.extract(image, stego_key)
+        name, check = codec.name, "CRC32 verified"
     else:
         from stegcli.codecs.bits import extract_keyless_any
 
         models = [get_spec(model, "bits").name] if model else None
-        name, message = extract_keyless_any(image, secret, models, resolve_device(device))
+        with count_progress("extracting", "tiles") as progress:
+            name, message = extract_keyless_any(image, secret, models, resolve_device(device), progress)
         check = "decrypted and authenticated" if secret is not None else "CRC32 verified, keyless"
     write_output(output, message)
     notice(f"extracted {len(message)} bytes with {name}, {check}")

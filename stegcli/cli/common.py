@@ -100,28 +100,12 @@ def _nonempty(passphrase: bytes, where: str) -> bytes:
     return passphrase
 
 
-@contextmanager
-def step_progress(what: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr for a loop of optimisation steps, when stderr is a terminal; the
-    callback takes (step, bits still wrong)."""
-    if not console.is_terminal or not logging.getLogger("stegcli").isEnabledFor(logging.INFO):
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[wrong]} bits wrong"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(what, total=total, wrong="?")
-        yield lambda step, wrong: bar.update(task, completed=step, wrong=f"{wrong:,}")
+def _shows_progress() -> bool:
+    return console.is_terminal and logging.getLogger("stegcli").isEnabledFor(logging.INFO)
 
 
-@contextmanager
-def pass_progress(what: str, engine) -> Iterator[None]:
-    """A rich progress bar on stderr over the tiles of each network pass of ``engine`` (a codec's), when
-    stderr is a terminal: a large photograph takes a while."""
-    if not console.is_terminal or not logging.getLogger("stegcli").isEnabledFor(logging.INFO):
-        yield
-        return
+def _bar(middle: str, counted: bool = False):
+    """A transient rich progress bar on stderr: description, bar, (done/total,) ``middle``, elapsed time."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -130,10 +114,41 @@ def pass_progress(what: str, engine) -> Iterator[None]:
         TimeElapsedColumn,
     )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("tiles"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    counts = (MofNCompleteColumn(),) if counted else ()
+    return Progress(TextColumn("{task.description}"), BarColumn(), *counts, TextColumn(middle),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+@contextmanager
+def step_progress(what: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for a loop of optimisation steps, when stderr is a terminal; the callback takes
+    (step, bits still wrong)."""
+    if not _shows_progress():
+        yield None
+        return
+    with _bar("{task.fields[wrong]} bits wrong") as bar:
+        task = bar.add_task(what, total=total, wrong="?")
+        yield lambda step, wrong: bar.update(task, completed=step, wrong=f"{wrong:,}")
+
+
+@contextmanager
+def count_progress(what: str, unit: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar over items (covers of an evaluation), when stderr is a terminal; the callback
+    takes (done, total)."""
+    if not _shows_progress():
+        yield None
+        return
+    with _bar(unit, counted=True) as bar:
         task = bar.add_task(what, total=None)
-        engine.progress = lambda done, total: bar.update(task, completed=done, total=total)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@contextmanager
+def pass_progress(what: str, engine) -> Iterator[None]:
+    """A progress bar over the tiles of each network pass of ``engine`` (a codec's), when stderr is a
+    terminal: a large photograph takes a while."""
+    with count_progress(what, "tiles") as progress:
+        engine.progress = progress
         try:
             yield
         finally:

@@ -8,7 +8,16 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from stegcli.cli.common import Device, Force, Json, Quiet, console, setup, to_json
+from stegcli.cli.common import (
+    Device,
+    Force,
+    Json,
+    Quiet,
+    console,
+    count_progress,
+    setup,
+    to_json,
+)
 from stegcli.device import resolve_device
 from stegcli.errors import ModelError, UsageError
 from stegcli.models.registry import get_spec, open_codec, registered_models
@@ -136,8 +145,10 @@ def eval_command(
         names = parse_attacks(attacks or "none")
         codec = open_codec(spec.name, dev)
         hide = lambda cover, hidden: codec.hide(cover, hidden).stego  # noqa: E731
-        report = evaluate_attacks(spec.name, codec.secrets, hide, codec.reveal, crops(covers, 0),
-                                  crops(secrets, 1, codec.secrets), names)
+        cover_crops, secret_crops = crops(covers, 0), crops(secrets, 1, codec.secrets)
+        with count_progress("evaluating", "covers") as progress:
+            report = evaluate_attacks(spec.name, codec.secrets, hide, codec.reveal, cover_crops, secret_crops, names,
+                                      progress=progress)
         _print_attack_report(report, as_json)
         return
     if keyless and spec.payload != "bytes":
@@ -147,13 +158,18 @@ def eval_command(
     codec = open_codec(spec.name, dev)
     if spec.payload == "bytes":
         options = {"stealth": stealth} if keyless else {}
-        report = (evaluate_keyless if keyless else evaluate_bits)(codec, crops(covers, 0), seed=seed, fill=fill, **options)
+        cover_crops = crops(covers, 0)
+        with count_progress("evaluating", "covers") as progress:
+            report = (evaluate_keyless if keyless else evaluate_bits)(codec, cover_crops, seed=seed, fill=fill,
+                                                                      progress=progress, **options)
         mode = (", stealth" if stealth else "") + (", keyless with a passphrase" if keyless else "")
         title = f"{model}: {report['pairs']} covers of {report['size']}, {report['message_bytes']} bytes each{mode}"
     else:
         if secrets is None:
             raise UsageError(f"{model} hides images: give --secrets DIR")
-        report = evaluate_images(codec, crops(covers, 0), crops(secrets, 1, codec.secrets))
+        cover_crops, secret_crops = crops(covers, 0), crops(secrets, 1, codec.secrets)
+        with count_progress("evaluating", "covers") as progress:
+            report = evaluate_images(codec, cover_crops, secret_crops, progress=progress)
         title = f"{model}: {report['pairs']} covers of {report['size']}, PNG round trip"
     if as_json:
         typer.echo(to_json(report))

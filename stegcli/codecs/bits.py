@@ -322,10 +322,12 @@ def extract_bits(stego: np.ndarray, key: StegoKey | None = None, model: str | No
 
 
 def extract_keyless_any(stego: np.ndarray, passphrase: bytes | None = None, models: list[str] | None = None,
-                        device: torch.device | str = "cpu") -> tuple[str, bytes]:
+                        device: torch.device | str = "cpu",
+                        progress: Callable[[int, int], None] | None = None) -> tuple[str, bytes]:
     """(model, message) of the first model that finds a keyless payload: ``models``, else every installed
     bits model, :data:`KEYLESS_BITS_MODEL` first. A receiver need not know which model the sender used.
-    IntegrityError (no payload, or the passphrase is wrong) where none does."""
+    IntegrityError (no payload, or the passphrase is wrong) where none does. ``progress`` is told the
+    tiles of each pass, as :attr:`StegoEngine.progress <stegcli.codecs.engine.StegoEngine.progress>`."""
     from stegcli.models.registry import registered_models
     from stegcli.models.weights import model_info
 
@@ -334,8 +336,10 @@ def extract_keyless_any(stego: np.ndarray, passphrase: bytes | None = None, mode
         models = sorted(installed, key=lambda name: name != KEYLESS_BITS_MODEL)
     failure = IntegrityError(container.NO_PAYLOAD)
     for name in models:
+        codec = BitsCodec.from_name(name, device)
+        codec.engine.progress = progress
         try:
-            return name, BitsCodec.from_name(name, device).extract_keyless(stego, passphrase)
+            return name, codec.extract_keyless(stego, passphrase)
         except IntegrityError as exc:
             failure = exc
     raise failure

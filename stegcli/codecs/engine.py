@@ -110,7 +110,8 @@ class StegoEngine:
         stego = cover.copy()
         stego[:h, :w] = from_tensor(stego_t)  # rows/columns past the stride stay untouched
         residual = stego_t[0].float() - to_tensor(stego[:h, :w], self.device)[0]
-        key = StegoKey(self.name, stego_digest(stego), z[0].float().cpu().numpy(), residual.half().cpu().numpy())
+        key = StegoKey(self.name, stego_digest(stego), z[0].float().contiguous().cpu().numpy(),
+                       residual.half().cpu().numpy())
         return HideResult(stego, key)
 
     def check_key(self, key: StegoKey, stego: np.ndarray) -> None:

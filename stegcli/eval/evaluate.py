@@ -24,6 +24,8 @@ from stegcli.io.files import STDIO
 from stegcli.io.images import decode_image, encode_image
 from stegcli.payload.framing import frame_message
 
+Progress = Callable[[int, int], None] | None  # told (covers done, covers) after each cover
+
 
 def fixed_crops(files: list[Path], count: int, size: int, seed: int, per_cover: int = 1,
                 shift: int = 0) -> list[np.ndarray]:
@@ -47,6 +49,11 @@ def fixed_crops(files: list[Path], count: int, size: int, seed: int, per_cover: 
     return crops
 
 
+def _tick(progress: Progress, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
 def png_roundtrip(image: np.ndarray) -> np.ndarray:
     return decode_image(encode_image(image, STDIO), "<roundtrip>")
 
@@ -62,7 +69,8 @@ class Summary:
         return cls(float(np.mean(finite)) if finite else math.inf, float(np.min(values)))
 
 
-def evaluate_bits(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fill: float = 1.0) -> dict:
+def evaluate_bits(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fill: float = 1.0,
+                  progress: Progress = None) -> dict:
     """Embed random messages of ``fill`` x capacity, save/load as PNG, extract with and without key."""
     rng = np.random.default_rng(seed)
     stego_psnr, stego_psnr_y, stego_ssim, keyed, z_only, keyless, bit_acc = [], [], [], 0, 0, 0, []
@@ -80,6 +88,7 @@ def evaluate_bits(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fil
         keyless += message_or_none(keyless_bits) == message
         truth = frame_message(message, codec.capacity_bits(*cover.shape[:2]))
         bit_acc.append(float(np.mean(keyless_bits == truth)))
+        _tick(progress, len(bit_acc), len(covers))
     n = len(covers)
     return {
         "model": codec.name,
@@ -120,7 +129,7 @@ def keyless_case(codec: BitsCodec, cover: np.ndarray, message: bytes, passphrase
 
 
 def evaluate_keyless(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, fill: float = 1.0,
-                     passphrase: bytes | None = EVAL_PASSPHRASE, stealth: bool = False) -> dict:
+                     passphrase: bytes | None = EVAL_PASSPHRASE, stealth: bool = False, progress: Progress = None) -> dict:
     """Keyless payloads of ``fill`` x the keyless capacity (of the stealth setting with ``stealth``), sealed
     under ``passphrase`` (None: CRC only)."""
     rng = np.random.default_rng(seed)
@@ -129,6 +138,7 @@ def evaluate_keyless(codec: BitsCodec, covers: list[np.ndarray], seed: int = 0, 
     for cover in covers:
         n = int(codec.keyless_capacity_bytes(*cover.shape[:2], sealed, stealth) * fill)
         rows.append(keyless_case(codec, cover, rng.integers(0, 256, n, dtype=np.uint8).tobytes(), passphrase, stealth))
+        _tick(progress, len(rows), len(covers))
     done = [r for r in rows if "steps" in r]
     report = {"model": codec.name, "pairs": len(covers), "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}",
               "message_bytes": rows[0]["bytes"], "passphrase": sealed, "stealth": stealth,
@@ -161,10 +171,11 @@ def _header(name: str, covers: list[np.ndarray]) -> dict:
     return {"model": name, "pairs": len(covers), "size": f"{covers[0].shape[1]}x{covers[0].shape[0]}"}
 
 
-def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[np.ndarray]) -> dict:
+def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[np.ndarray],
+                    progress: Progress = None) -> dict:
     """Hide ``codec.secrets`` secrets per cover, save/load the stego as PNG, reveal keyless and keyed."""
     values: dict[str, list[float]] = {}
-    for _, cover, hidden in cover_sets(covers, secrets, codec.secrets):
+    for k, cover, hidden in cover_sets(covers, secrets, codec.secrets):
         result = codec.hide(cover, hidden)
         stego = png_roundtrip(result.stego)
         rows = _quality("stego", [(stego, cover)])
@@ -172,6 +183,7 @@ def evaluate_images(codec: ImageCodec, covers: list[np.ndarray], secrets: list[n
         rows.update(_quality("revealed_with_key", list(zip(codec.reveal(stego, key=result.key), hidden, strict=True))))
         for key, vals in rows.items():
             values.setdefault(key, []).extend(vals)
+        _tick(progress, k + 1, len(covers))
     return {**_header(codec.name, covers), **{key: Summary.of(vals).__dict__ for key, vals in values.items()}}
 
 
@@ -200,7 +212,7 @@ def parse_attacks(text: str) -> list[str]:
 
 def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list[np.ndarray]], np.ndarray],
                      reveal: Callable[[np.ndarray], list[np.ndarray]], covers: list[np.ndarray],
-                     secrets: list[np.ndarray], attack_names: list[str]) -> dict:
+                     secrets: list[np.ndarray], attack_names: list[str], progress: Progress = None) -> dict:
     """Hide, save as PNG, attack with real codecs and resampling, reveal without a key; one row per attack.
 
     ``stego_*`` compares the PNG stego with its cover (the same in every row);
@@ -222,6 +234,7 @@ def evaluate_attacks(name: str, per_cover: int, hide: Callable[[np.ndarray, list
                       "revealed_ssim": [ssim(a, b) for a, b in pairs]}
             for key, vals in values.items():
                 rows[attack].setdefault(key, []).extend(vals)
+        _tick(progress, k + 1, len(covers))
     return {**_header(name, covers),
             "attacks": {a: {key: Summary.of(vals).__dict__ for key, vals in r.items()} for a, r in rows.items()},
             "flat_guess": {key: Summary.of(vals).__dict__ for key, vals in floor.items()}}
