@@ -5,6 +5,8 @@
 #       (default: every installed isn/mosaic model) -> benchmarks/results/eval-MODEL-512.json
 #   ATTACKS=all benchmarks/eval_images.sh ../shared/data/train isn-1  every attack of `steg eval --attacks`,
 #       then keyless reveal (default: every installed robust model) -> benchmarks/results/attacks-MODEL-512.json
+#   SPLIT=all TAG=-second benchmarks/eval_images.sh ../second-val   the same on every photograph of a folder,
+#       here the second validation set (benchmarks/second_validation.py) -> results/eval-MODEL-512-second.json
 # Render the tables with
 #   python benchmarks/models_table.py benchmarks/results/eval-*-512.json   (or attacks-*-512.json)
 set -euo pipefail
@@ -14,7 +16,7 @@ export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-1000000000} MALLOC_TRIM_
 data=${1:?usage: [ATTACKS=all] eval_images.sh DATA_DIR [MODEL ...]}
 shift
 models=("$@")
-attacks=${ATTACKS:-}
+attacks=${ATTACKS:-} split=${SPLIT:-val} tag=${TAG:-}
 if [ -n "$attacks" ]; then kinds='("robust",)'; prefix=attacks; extra=(--attacks "$attacks"); else kinds='("isn","mosaic")'; prefix=eval; extra=(); fi
 if [ ${#models[@]} -eq 0 ]; then
   mapfile -t models < <(steg models --json | python -c "import json,sys; [print(m['name']) for m in json.load(sys.stdin) if m['installed'] and m['kind'] in $kinds]")
@@ -22,8 +24,9 @@ if [ ${#models[@]} -eq 0 ]; then
 fi
 out="$(dirname "$0")/results"
 for model in "${models[@]}"; do
-  steg eval --model "$model" --covers "$data" --secrets "$data" --split val --pairs 42 --size 512 --device cpu --json \
-    "${extra[@]}" > "$out/$prefix-$model-512.json.tmp"
-  mv "$out/$prefix-$model-512.json.tmp" "$out/$prefix-$model-512.json"
+  result="$out/$prefix-$model-512$tag.json"
+  steg eval --model "$model" --covers "$data" --secrets "$data" --split "$split" --pairs 42 --size 512 --device cpu --json \
+    "${extra[@]}" > "$result.tmp"
+  mv "$result.tmp" "$result"
   echo "$model done" >&2
 done

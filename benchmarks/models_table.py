@@ -3,6 +3,8 @@
     python benchmarks/models_table.py benchmarks/results/eval-bits-*.json
     python benchmarks/models_table.py benchmarks/results/eval-isn-*.json
     python benchmarks/models_table.py benchmarks/results/attacks-*.json   (one row per model and attack)
+    python benchmarks/models_table.py --two-sets benchmarks/results/eval-*-512.json benchmarks/results/attacks-robust-*-512.json
+        (each file beside its ``-second`` twin, the second validation set: stego and keyless revealed PSNR)
 """
 
 from __future__ import annotations
@@ -41,7 +43,32 @@ def attack_rows(report: dict) -> list[str]:
             for attack, row in rows.items()]
 
 
+def mean_pair(report: dict, attack: str | None = None) -> tuple[float, float]:
+    """(stego, revealed) mean PSNR of an image report, or of one attack's row of an attack report."""
+    row = report["attacks"][attack] if attack else report
+    return row["stego_psnr"]["mean"], row["revealed_psnr"]["mean"]
+
+
+def two_sets(paths: list[str]) -> None:
+    """Validation split against the second validation set, per model (and attack: none, jpeg75)."""
+    print("| model | attack | validation split: stego / keyless revealed PSNR dB | second set: stego / keyless "
+          "revealed PSNR dB | second set minus split (revealed) |")
+    print("|---|---|---|---|---|")
+    for path in sorted(Path(p) for p in paths if not p.endswith("-second.json")):
+        twin = path.with_name(f"{path.stem}-second.json")
+        if not twin.exists():
+            continue
+        val, second = json.loads(path.read_text()), json.loads(twin.read_text())
+        attacks = [a for a in ("none", "jpeg75") if a in second.get("attacks", {})] or [None]
+        for attack in attacks:
+            (vs, vr), (ss, sr) = mean_pair(val, attack), mean_pair(second, attack)
+            print(f"| {val['model']} | {attack or '-'} | {vs:.2f} / {vr:.2f} | {ss:.2f} / {sr:.2f} | {sr - vr:+.2f} |")
+
+
 def main(paths: list[str]) -> None:
+    if paths[:1] == ["--two-sets"]:
+        two_sets(paths[1:])
+        return
     reports = [json.loads(Path(p).read_text()) for p in paths]
     bits = [r for r in reports if "message_bytes" in r]
     if bits:

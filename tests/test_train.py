@@ -22,6 +22,20 @@ def test_split_is_fixed_and_disjoint(photo_dir):
     assert all(is_validation(p.name) for p in val)
 
 
+def test_held_out_sources_stay_out_of_training(tmp_path):
+    from PIL import Image
+
+    names = ["bsds-1.jpg", "opencv-fruits.jpg", "opencv-hfs-000.jpg", "gcompris-cat.jpg", "photo.png"]
+    for name in names:
+        Image.fromarray(smooth_image(8, 8)).save(tmp_path / name)
+    held_out = [p.name for p in list_images(tmp_path, "val-sources")]
+    train = [p.name for p in list_images(tmp_path, "train")]
+    assert held_out == ["opencv-fruits.jpg"]  # opencv-hfs-* are BSDS photographs
+    assert not set(held_out) & set(train) and len(list_images(tmp_path, "all")) == 5
+    with pytest.raises(ValueError, match="val-sources"):
+        list_images(tmp_path, "sources")
+
+
 def test_list_images_skips_what_is_not_a_file_and_banks_name_corrupt_files(tmp_path):
     from PIL import Image
 

@@ -97,7 +97,8 @@ def eval_command(
     model: Annotated[str, typer.Option("--model", "-m", help="Model to evaluate.")],
     covers: Annotated[Path, typer.Option("--covers", help="Folder of cover images.")],
     secrets: Annotated[Optional[Path], typer.Option("--secrets", help="Folder of secret images (image models).")] = None,
-    split: Annotated[str, typer.Option("--split", help="all, or the fixed val/train split of a training folder.")] = "all",
+    split: Annotated[str, typer.Option("--split", help="all; or of a training folder: val (a fixed ~10% of its files), "
+                                       "val-sources (every file of the sources kept out of training), train.")] = "all",
     pairs: Annotated[int, typer.Option("--pairs", min=1, help="Number of covers (each with its payload).")] = 200,
     size: Annotated[int, typer.Option("--size", min=16, help="Square crop size.")] = 256,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -120,12 +121,12 @@ def eval_command(
         fixed_crops,
         parse_attacks,
     )
-    from stegcli.train.data import list_images
+    from stegcli.train.data import SPLITS, list_images
 
     setup(quiet)
     spec = get_spec(model)
-    if split not in ("all", "val", "train"):
-        raise UsageError("--split must be all, val or train")
+    if split not in SPLITS:
+        raise UsageError(f"--split must be one of {', '.join(SPLITS)}")
 
     def crops(folder: Path, offset: int, per_cover: int = 1) -> list:
         if not folder.is_dir():

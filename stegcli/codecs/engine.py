@@ -8,6 +8,7 @@ into a secret tensor and back.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,6 +77,12 @@ class StegoEngine:
         self.tile = tile - tile % stride
         self.halo = None if radius is None else round_up(radius, stride)  # None: one pass, no tiles
         self.progress: Callable[[int, int], None] | None = None  # told (tiles done, tiles) as a pass runs
+        model.tiler = self._tiled  # the local stages of a network that is not local as a whole
+
+    def _tiled(self, fn, inputs, in_scales, out_scales, radius: int, size: tuple[int, int]):
+        step = math.lcm(self.stride, *in_scales, *out_scales)
+        return run_tiled(fn, inputs, in_scales, out_scales, self.tile - self.tile % step, round_up(radius, step),
+                         self.progress, size)
 
     def _run(self, fn, inputs: list[torch.Tensor], in_scales: tuple[int, ...], out_scales: tuple[int, ...]):
         if self.halo is None:

@@ -18,15 +18,16 @@ TensorFn = Callable[..., tuple[torch.Tensor, ...]]
 
 
 def run_tiled(fn: TensorFn, inputs: Sequence[torch.Tensor], in_scales: Sequence[int], out_scales: Sequence[int],
-              tile: int, halo: int, progress: Callable[[int, int], None] | None = None) -> tuple[torch.Tensor, ...]:
+              tile: int, halo: int, progress: Callable[[int, int], None] | None = None,
+              size: tuple[int, int] | None = None) -> tuple[torch.Tensor, ...]:
     """``fn(*inputs)`` computed tile by tile.
 
-    Every tensor is (B, C, H / scale, W / scale) for the full-resolution size (H, W) of the first
-    input with scale 1; ``tile`` and ``halo`` are in full-resolution pixels and must be multiples of
-    every scale (and of the network's stride), so that tile edges fall on whole wavelet blocks.
-    ``progress(done, total)`` is told after each tile.
+    Every tensor is (B, C, H / scale, W / scale) for the full-resolution size (H, W): ``size``, else
+    that of the first input with scale 1; ``tile`` and ``halo`` are in full-resolution pixels and must
+    be multiples of every scale (and of the network's stride), so that tile edges fall on whole
+    wavelet blocks. ``progress(done, total)`` is told after each tile.
     """
-    height, width = inputs[in_scales.index(1)].shape[-2:]
+    height, width = size if size is not None else inputs[in_scales.index(1)].shape[-2:]
     for step in (*in_scales, *out_scales):
         if tile % step or halo % step:
             raise ValueError(f"tile {tile} and halo {halo} must be multiples of {step}")

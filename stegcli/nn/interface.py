@@ -9,10 +9,21 @@ config declares the side its inputs must divide by (``stride``) and how far an o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import torch
 from torch import nn
+
+# Runs ``fn(*inputs)`` tile by tile: (fn, inputs, in_scales, out_scales, receptive radius, full-resolution
+# (height, width)) -> outputs; scales as in :func:`stegcli.codecs.tiling.run_tiled`.
+Tiler = Callable[[Callable[..., tuple[torch.Tensor, ...]], Sequence[torch.Tensor], Sequence[int], Sequence[int], int,
+                  tuple[int, int]], tuple[torch.Tensor, ...]]
+
+
+def untiled(fn, inputs, in_scales, out_scales, radius, size):
+    """The :data:`Tiler` that runs in one piece (training, or no engine)."""
+    return fn(*inputs)
 
 
 class NetworkConfig(Protocol):
@@ -36,6 +47,9 @@ class HidingNetwork(nn.Module):
     """
 
     config: NetworkConfig
+    # A network that is not local as a whole (receptive_radius None) runs its local stages through
+    # this, so that memory follows the tile there too; the engine sets its own.
+    tiler: Tiler = staticmethod(untiled)
 
     def forward(self, cover: torch.Tensor, secrets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError

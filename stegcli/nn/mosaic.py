@@ -102,15 +102,22 @@ class MosaicINN(HidingNetwork):
         return z_hide, high
 
     # -- the HidingNetwork interface -------------------------------------------------------------
+    # Only the splice is global: shrinking, hiding and growing are local and run through ``self.tiler``.
     def forward(self, cover: torch.Tensor, secrets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        tiles, high = self.shrink(secrets)
-        stego, z_hide = self.hide(cover, splice(tiles, self.config.grid))
+        g, size = self.config.grid, tuple(cover.shape[-2:])
+        tiles, high = self.tiler(self.shrink, [secrets], (1,), (g, g), self.config.rescale.receptive_radius, size)
+        stego, z_hide = self.tiler(self.hide, [cover, splice(tiles, g)], (1, 1), (1, 2),
+                                   self.config.hide.receptive_radius, size)
         return stego, self._pack(z_hide, high)
 
     def reverse(self, stego: torch.Tensor, z: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        g, size = self.config.grid, tuple(stego.shape[-2:])
         z_hide, high = self._unpack(self.constant_z(stego) if z is None else z, stego)
-        cover, mosaic = self.hide.reverse(stego, z_hide)
-        return cover, self.grow(split(mosaic, self.config.grid), high)
+        cover, mosaic = self.tiler(self.hide.reverse, [stego, z_hide], (1, 2), (1, 1),
+                                   self.config.hide.receptive_radius, size)
+        (secrets,) = self.tiler(lambda t, h: (self.grow(t, h),), [split(mosaic, g), high], (g, g), (1,),
+                                self.config.rescale.receptive_radius, size)
+        return cover, secrets
 
     def z_shape(self, height: int, width: int) -> tuple[int, ...]:
         """One flat vector: the IIH's z, then every secret's high bands (both trained towards zero)."""

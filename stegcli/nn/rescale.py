@@ -56,6 +56,12 @@ class RescaleConfig(ArchConfig):
     growth: int = 16
     clamp: float = 2.0
 
+    @property
+    def receptive_radius(self) -> int:
+        """Full-resolution pixels an output depends on each way: per block two subnets in turn, five
+        3x3 convolutions each, at 1/factor resolution (tiles must start on whole factor x factor blocks)."""
+        return 10 * self.factor * self.blocks
+
 
 class RescaleINN(nn.Module):
     """``forward(x)`` -> (small image in [0, 1] units at 1/f size, high bands); ``reverse`` undoes it."""
@@ -73,11 +79,13 @@ class RescaleINN(nn.Module):
         f = self.config.factor
         bands = block_dct(x, f)
         low, high = bands[:, : self.channels] / f, bands[:, self.channels :]  # DC / f is the block mean
+        low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
         for block in self.blocks:
             low, high = block(low, high)
         return low, high
 
     def reverse(self, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+        low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
         for block in reversed(self.blocks):
             low, high = block(low, high, rev=True)
         return block_idct(torch.cat([low * self.config.factor, high], dim=1), self.config.factor)

@@ -20,14 +20,36 @@ def is_validation(name: str, fraction_percent: int = 10) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < fraction_percent
 
 
+# Whole sources kept out of training, so that validation shows how a model does on photographs of an
+# origin it never saw (``val-sources``); a file's source is its name up to the first "-". The three
+# opencv-hfs-* files are BSDS photographs, a training source.
+HELD_OUT_SOURCES = ("opencv",)
+SOURCE_OF_PREFIX = {"opencv-hfs-": "bsds"}
+SPLITS = ("all", "train", "val", "val-sources")
+
+
+def source_of(name: str) -> str:
+    """The source of a training file (``bsds-12.jpg`` -> ``bsds``)."""
+    for prefix, source in SOURCE_OF_PREFIX.items():
+        if name.startswith(prefix):
+            return source
+    return name.split("-", 1)[0]
+
+
 def list_images(root: Path, split: str = "all") -> list[Path]:
-    """Images of ``root``, sorted by name: ``all``, or the fixed ``train``/``val`` split."""
-    if split not in ("all", "train", "val"):
-        raise ValueError(f"split must be 'all', 'train' or 'val', not {split!r}")
+    """Images of ``root``, sorted by name: ``all``; ``val``, the fixed ~10% by file-name hash;
+    ``val-sources``, every file of :data:`HELD_OUT_SOURCES`; ``train``, the files in neither."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     files = sorted(p for p in Path(root).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    held_out = [source_of(p.name) in HELD_OUT_SOURCES for p in files]
     if split == "all":
         return files
-    return [p for p in files if is_validation(p.name) == (split == "val")]
+    if split == "val-sources":
+        return [p for p, out in zip(files, held_out) if out]
+    if split == "val":
+        return [p for p in files if is_validation(p.name)]
+    return [p for p, out in zip(files, held_out) if not out and not is_validation(p.name)]
 
 
 class ImageBank:
