@@ -16,6 +16,7 @@ extract (one forward and one reverse pass); the keyless hide-time optimisation i
 
     python benchmarks/speed.py --models isn-1 --sizes 512 1024 --json benchmarks/results/speed-cpu.json
     python benchmarks/speed.py --table benchmarks/results/speed-cpu.json
+    python benchmarks/speed.py --profile isn-1 1024 1024     (share of the time per operator)
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ def parse_size(text: str) -> tuple[int, int]:
 def timed(work, device: str, repeats: int) -> float:
     import torch
 
+    start = time.perf_counter()
     work()  # warm-up: first calls allocate and pick kernels
+    if repeats == 0:  # the one cold call is the measurement (a case too slow to repeat)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -53,15 +59,17 @@ def timed(work, device: str, repeats: int) -> float:
 
 
 def conv_shapes(network, probe: int = 128) -> list[tuple[int, int, int, int, float]]:
-    """(in, out, kernel, groups, share of the pixels it runs at) of every convolution a hide pass runs."""
+    """(in, out, kernel, groups, share of the cover's pixels it runs at, times its batch: the mosaic's
+    rescaling runs on every secret) of every convolution a hide pass runs."""
     import torch
 
     shapes = []
 
     def hook(module, inputs, output):
         shapes.append((module.in_channels, module.out_channels, module.kernel_size[0], module.groups,
-                       output.shape[-2] * output.shape[-1] / probe**2))
+                       output.shape[0] * output.shape[-2] * output.shape[-1] / probe**2))  # a batch of secrets counts
 
+    probe -= probe % network.config.stride  # sides the network takes (a 3x3 mosaic needs multiples of 6)
     handles = [m.register_forward_hook(hook) for m in network.modules() if isinstance(m, torch.nn.Conv2d)]
     with torch.inference_mode():
         cover = torch.rand(1, 3, probe, probe)
@@ -139,6 +147,29 @@ def run_case(model: str, height: int, width: int, device: str, repeats: int, pee
             "hinet_speedup": None if peer_s is None else peer_s / hide_s}
 
 
+def profile_case(model: str, height: int, width: int) -> str:
+    """Where one API hide's time goes, by operator (torch.profiler, self CPU time)."""
+    from torch.profiler import profile
+
+    from stegcli.models.registry import get_spec, open_codec
+    from stegcli.samples import make_landscape
+
+    spec, codec = get_spec(model), open_codec(model)
+    cover = make_landscape(1, height, width)
+    if spec.payload == "bytes":
+        payload = bytes(codec.capacity_bytes(height, width))
+        hide = lambda: codec.encode(cover, payload)  # noqa: E731
+    else:
+        secrets = [make_landscape(2 + i, height, width) for i in range(codec.secrets)]
+        hide = lambda: codec.hide(cover, secrets)  # noqa: E731
+    hide()
+    with profile() as prof:
+        hide()
+    events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in events)
+    return "\n".join(f"{e.key:32s} {e.self_cpu_time_total / total:6.1%}" for e in events[:8])
+
+
 def cli_seconds(model: str, height: int, width: int) -> dict:
     """Wall time of ``steg hide`` and ``steg reveal`` (``embed-bits``/``extract-bits`` with a key for bits
     models) on files, start-up and PNG coding included."""
@@ -195,13 +226,18 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", default=["bits-1", "isn-1", "mosaic-4", "robust-1"])
     parser.add_argument("--sizes", nargs="*", default=["512", "1024", "2048", "4000x3000"], help="N or WxH")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="timed calls after a warm-up; 0: time the warm-up")
     parser.add_argument("--no-cli", action="store_true", help="leave out the steg command's timings")
     parser.add_argument("--peer-max-side", type=int, default=1024, help="time the HiNet-sized peer up to this side")
     parser.add_argument("--json", type=Path, help="write the results here (rewritten after every case)")
     parser.add_argument("--table", type=Path, help="print the markdown table of a results file and stop")
+    parser.add_argument("--profile", nargs=3, metavar=("MODEL", "HEIGHT", "WIDTH"),
+                        help="print where one hide's time goes, by operator, and stop")
     parser.add_argument("--case", nargs=3, metavar=("MODEL", "HEIGHT", "WIDTH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        print(profile_case(args.profile[0], int(args.profile[1]), int(args.profile[2])))
+        return
     if args.table or args.case:
         print(table(args.table) if args.table else
               json.dumps(run_case(args.case[0], int(args.case[1]), int(args.case[2]), args.device, args.repeats,
