@@ -179,7 +179,10 @@ def table(path: Path) -> str:
     for r in rows:
         payload = f"{r['bpp']:g}" if r["bpp"] else "image"
         refused = f", {r['refused']} refused" if r["refused"] else ""
-        out.append(f"| {r['method']} | {payload} | {r['train_pairs']} / {r['test_pairs']}{refused} | "
+        method = f"{r['method']} keyless, stealth" if r.get("stealth") else r["method"]
+        if r["method"].startswith("bits") and not r.get("stealth"):
+            method = f"{r['method']} keyless"
+        out.append(f"| {method} | {payload} | {r['train_pairs']} / {r['test_pairs']}{refused} | "
                    f"{r['stego_psnr_mean']:.2f} / {r['stego_psnr_min']:.2f} | {r['p_e']:.3f} | {r['accuracy']:.3f} |")
     return "\n".join(out)
 

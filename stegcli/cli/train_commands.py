@@ -13,7 +13,7 @@ from stegcli.device import resolve_device
 from stegcli.errors import UsageError
 from stegcli.io.files import check_output
 
-Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation).")]
+Data = Annotated[Path, typer.Option("--data", help="Folder of training photographs (a fixed 10% by name hash is validation; the held-out sources, stegcli.train.data.HELD_OUT_SOURCES, are left out).")]
 Run = Annotated[Optional[Path], typer.Option("--run", help="Run folder for checkpoints and logs (default runs/MODEL).")]
 Steps = Annotated[int, typer.Option("--steps", min=0, help="Train until this many steps in total.")]
 Lr = Annotated[float, typer.Option("--lr", help="Adam learning rate.")]
