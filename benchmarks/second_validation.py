@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -55,12 +54,7 @@ def fetch(folder: Path) -> list[Path]:
 
 def extract(deb: Path, into: Path) -> None:
     """The package's files under ``into`` (dpkg-deb, which every Debian system has)."""
-    data = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
-    with tempfile.TemporaryFile() as tar_file:
-        tar_file.write(data)
-        tar_file.seek(0)
-        with tarfile.open(fileobj=tar_file) as tar:
-            tar.extractall(into, filter="data")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(into)], check=True, capture_output=True)
 
 
 def main() -> None:

@@ -83,26 +83,29 @@ def macs_per_pixel(shapes) -> float:
     return sum(i * o * k * k / g * share for i, o, k, g, share in shapes)
 
 
-def conv_limit_seconds(shapes, pixels: int, device: str, side: int = 512) -> float:
+def conv_limit_seconds(shapes, pixels: int, device: str, side: int = 512) -> dict[str, float]:
     """Seconds that plain conv2d calls of these shapes take for ``pixels`` cover pixels (timed on a
-    ``side`` x ``side`` cover and scaled), in the faster of the two memory layouts."""
+    ``side`` x ``side`` cover and scaled): in each memory layout, and ``best``, the faster of the two per shape."""
     import torch
     import torch.nn.functional as F
 
-    total = 0.0
+    layouts = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+    totals = dict.fromkeys([*layouts, "best"], 0.0)
     for shape in dict.fromkeys(shapes):
         i, o, k, g, share = shape
         hw = max(1, round(side * share**0.5))
         weight = torch.randn(o, i // g, k, k, device=device)
-        best = float("inf")
-        for layout in (torch.contiguous_format, torch.channels_last):
+        seconds = {}
+        for name, layout in layouts.items():
             x = torch.randn(1, i, hw, hw, device=device).contiguous(memory_format=layout)
             w = weight.contiguous(memory_format=layout)
             with torch.inference_mode():
                 F.conv2d(x, w, padding=k // 2, groups=g)
-                best = min(best, timed(lambda: F.conv2d(x, w, padding=k // 2, groups=g), device, 3))
-        total += best * shapes.count(shape)
-    return total * pixels / side**2
+                seconds[name] = timed(lambda: F.conv2d(x, w, padding=k // 2, groups=g), device, 3)
+        seconds["best"] = min(seconds.values())
+        for name, value in seconds.items():
+            totals[name] += value * shapes.count(shape)
+    return {name: total * pixels / side**2 for name, total in totals.items()}
 
 
 def run_case(model: str, height: int, width: int, device: str, repeats: int, peer_max_side: int) -> dict:
@@ -130,7 +133,8 @@ def run_case(model: str, height: int, width: int, device: str, repeats: int, pee
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     shapes = conv_shapes(codec.engine.model.cpu())
     codec.engine.model.to(device)
-    limit_s = conv_limit_seconds(shapes, height * width, device)
+    limits = conv_limit_seconds(shapes, height * width, device)
+    limit_s = limits["best"]
     peer = StegoINN(INNConfig(secret_channels=3, **HINET)).eval()
     peer_shapes = conv_shapes(peer)
     peer_s = None
@@ -141,6 +145,8 @@ def run_case(model: str, height: int, width: int, device: str, repeats: int, pee
     return {"model": model, "height": height, "width": width, "device": device, "threads": torch.get_num_threads(),
             "hide_seconds": hide_s, "reveal_seconds": reveal_s, "peak_bytes": int(peak),
             "macs_per_pixel": macs_per_pixel(shapes), "conv_limit_seconds": limit_s,
+            "conv_limit_contiguous_seconds": limits["contiguous"],
+            "conv_limit_channels_last_seconds": limits["channels_last"],
             "hide_share_of_limit": limit_s / hide_s, "reveal_share_of_limit": limit_s / reveal_s,
             "hinet_macs_per_pixel": macs_per_pixel(peer_shapes), "hinet_hide_seconds": peer_s,
             "hinet_macs_ratio": macs_per_pixel(peer_shapes) / macs_per_pixel(shapes),

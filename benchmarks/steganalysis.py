@@ -173,15 +173,17 @@ def measure_row(row: str, covers: list[tuple[str, np.ndarray]], cover_features: 
 
 
 def table(path: Path) -> str:
+    from stegcli.models.registry import registered_models
+
+    bits_models = {spec.name for spec in registered_models("bits")}
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     out = ["| method | payload (bits per pixel) | covers (train / test pairs) | stego PSNR dB (mean / min) | P_E | accuracy |",
            "|---|---|---|---|---|---|"]
     for r in rows:
         payload = f"{r['bpp']:g}" if r["bpp"] else "image"
         refused = f", {r['refused']} refused" if r["refused"] else ""
-        method = f"{r['method']} keyless, stealth" if r.get("stealth") else r["method"]
-        if r["method"].startswith("bits") and not r.get("stealth"):
-            method = f"{r['method']} keyless"
+        keyless = r["method"] in bits_models  # a payload of bytes: embed_keyless, with or without stealth
+        method = r["method"] + (" keyless" if keyless else "") + (", stealth" if r.get("stealth") else "")
         out.append(f"| {method} | {payload} | {r['train_pairs']} / {r['test_pairs']}{refused} | "
                    f"{r['stego_psnr_mean']:.2f} / {r['stego_psnr_min']:.2f} | {r['p_e']:.3f} | {r['accuracy']:.3f} |")
     return "\n".join(out)

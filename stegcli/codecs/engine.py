@@ -79,18 +79,20 @@ class StegoEngine:
         self.progress: Callable[[int, int], None] | None = None  # told (tiles done, tiles) as a pass runs
         model.tiler = self._tiled  # the local stages of a network that is not local as a whole
 
-    def _tiled(self, fn, inputs, in_scales, out_scales, radius: int, size: tuple[int, int]):
+    def _tiled(self, fn, inputs, in_scales, out_scales, radius: int, size: tuple[int, int] | None = None):
+        """``fn(*inputs)`` in tiles whose edges and halo (``radius`` rounded up) fall on whole blocks of
+        every scale and of the stride."""
         step = math.lcm(self.stride, *in_scales, *out_scales)
         return run_tiled(fn, inputs, in_scales, out_scales, self.tile - self.tile % step, round_up(radius, step),
                          self.progress, size)
 
     def _run(self, fn, inputs: list[torch.Tensor], in_scales: tuple[int, ...], out_scales: tuple[int, ...]):
-        if self.halo is None:
+        if self.halo is None:  # not local as a whole: its own stages tile through ``model.tiler``
             outputs = fn(*inputs)
             if self.progress is not None:
                 self.progress(1, 1)
             return outputs
-        return run_tiled(fn, inputs, in_scales, out_scales, self.tile, self.halo, self.progress)
+        return self._tiled(fn, inputs, in_scales, out_scales, self.model.config.receptive_radius)
 
     @property
     def secret_channels(self) -> int:

@@ -20,7 +20,7 @@ from torch import nn
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
 from stegcli.nn.dct import dct_matrix
-from stegcli.nn.subnets import DenseSubnet
+from stegcli.nn.subnets import DenseSubnet, channels_last
 
 
 @lru_cache(maxsize=None)
@@ -79,13 +79,13 @@ class RescaleINN(nn.Module):
         f = self.config.factor
         bands = block_dct(x, f)
         low, high = bands[:, : self.channels] / f, bands[:, self.channels :]  # DC / f is the block mean
-        low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
+        low, high = channels_last(low, high)
         for block in self.blocks:
             low, high = block(low, high)
         return low, high
 
     def reverse(self, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
-        low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
+        low, high = channels_last(low, high)
         for block in reversed(self.blocks):
             low, high = block(low, high, rev=True)
         return block_idct(torch.cat([low * self.config.factor, high], dim=1), self.config.factor)

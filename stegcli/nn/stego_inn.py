@@ -11,7 +11,7 @@ from torch import nn
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
 from stegcli.nn.interface import HidingNetwork
-from stegcli.nn.subnets import DenseSubnet
+from stegcli.nn.subnets import DenseSubnet, channels_last
 from stegcli.nn.wavelet import haar_dwt, haar_iwt
 
 
@@ -42,12 +42,6 @@ class INNConfig(ArchConfig):
         return 20 * self.blocks
 
 
-def _bands(image: torch.Tensor) -> torch.Tensor:
-    """The Haar bands in channels-last memory: oneDNN's CPU convolutions of these layer shapes run about
-    2-3 times faster in it than in the default layout (``benchmarks/speed.py`` measures both)."""
-    return haar_dwt(image).contiguous(memory_format=torch.channels_last)
-
-
 class StegoINN(HidingNetwork):
     """Wavelet front end + a chain of coupling blocks.
 
@@ -68,14 +62,13 @@ class StegoINN(HidingNetwork):
         )
 
     def forward(self, cover: torch.Tensor, secret: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        b1, b2 = _bands(cover), _bands(secret)
+        b1, b2 = channels_last(haar_dwt(cover), haar_dwt(secret))
         for block in self.blocks:
             b1, b2 = block(b1, b2)
         return haar_iwt(b1), b2
 
     def reverse(self, stego: torch.Tensor, z: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        b1 = _bands(stego)
-        b2 = (self.constant_z(stego) if z is None else z).contiguous(memory_format=torch.channels_last)
+        b1, b2 = channels_last(haar_dwt(stego), self.constant_z(stego) if z is None else z)
         for block in reversed(self.blocks):
             b1, b2 = block(b1, b2, rev=True)
         return haar_iwt(b1), haar_iwt(b2)
