@@ -7,6 +7,7 @@
 #       then keyless reveal (default: every installed robust model) -> benchmarks/results/attacks-MODEL-512.json
 #   SPLIT=all TAG=-second benchmarks/eval_images.sh ../second-val   the same on every photograph of a folder,
 #       here the second validation set (benchmarks/second_validation.py) -> results/eval-MODEL-512-second.json
+#   STEGCLI_WEIGHTS=DIR RESULTS=OUT TAG=-x benchmarks/eval_images.sh ...   a candidate's weights file, results elsewhere
 # Render the tables with
 #   python benchmarks/models_table.py benchmarks/results/eval-*-512.json   (or attacks-*-512.json)
 set -euo pipefail
@@ -22,7 +23,8 @@ if [ ${#models[@]} -eq 0 ]; then
   mapfile -t models < <(steg models --json | python -c "import json,sys; [print(m['name']) for m in json.load(sys.stdin) if m['installed'] and m['kind'] in $kinds]")
   [ ${#models[@]} -gt 0 ] || { echo "no installed model of kind $kinds; name the models" >&2; exit 2; }
 fi
-out="$(dirname "$0")/results"
+out=${RESULTS:-"$(dirname "$0")/results"}
+mkdir -p "$out"
 for model in "${models[@]}"; do
   result="$out/$prefix-$model-512$tag.json"
   steg eval --model "$model" --covers "$data" --secrets "$data" --split "$split" --pairs 42 --size 512 --device cpu --json \

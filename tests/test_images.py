@@ -134,6 +134,9 @@ def test_eval_reports_keyless_and_keyed_quality(tiny_weights, tmp_path):
     report = json.loads(r.stdout)
     assert report["pairs"] == 2 and report["revealed_with_key_psnr"]["min"] == "inf"
     assert report["stego_psnr"]["mean"] < 60 and "revealed_ssim" in report
+    import hashlib
+
+    assert report["weights_sha256"] == hashlib.sha256((tiny_weights / "isn-2.safetensors").read_bytes()).hexdigest()
     r = run_steg(["eval", "-m", "isn-2", "--covers", str(covers)])
     assert r.code == 2 and "--secrets" in r.stderr
 

@@ -62,3 +62,33 @@ def test_channels_last_bands_compute_what_the_default_layout_does():
     assert torch.allclose(stego, haar_iwt(b1), atol=1e-5) and torch.allclose(z, b2, atol=1e-5)
     key = StegoEngine(model, "tiny").hide((cover[0].permute(1, 2, 0) * 255).byte().numpy(), secret).key
     assert key.z.flags["C_CONTIGUOUS"]
+
+
+def test_plain_subnet_inn_is_invertible_and_starts_as_identity():
+    config = INNConfig(secret_channels=3, blocks=2, growth=8, subnet="plain")
+    fresh = StegoINN(config)
+    cover, secret = torch.rand(1, 3, 8, 8, dtype=torch.float64), torch.rand(1, 3, 8, 8, dtype=torch.float64)
+    assert torch.allclose(fresh(cover.float(), secret.float())[0], cover.float(), atol=1e-6)
+    model = StegoINN(config).double()
+    torch.manual_seed(0)
+    for p in model.parameters():
+        torch.nn.init.normal_(p, std=0.05)
+    with torch.no_grad():
+        stego, z = model(cover, secret)
+        cover_r, secret_r = model.reverse(stego, z)
+    assert (stego - cover).abs().max() > 1e-3
+    assert (cover_r - cover).abs().max() < 1e-9 and (secret_r - secret).abs().max() < 1e-9
+
+
+def test_configs_saved_before_the_subnet_field_build_dense_subnets():
+    from stegcli.nn.subnets import DenseSubnet
+
+    old = {"blocks": 2, "clamp": 2.0, "cover_channels": 3, "growth": 8, "secret_channels": 3}
+    config = INNConfig.from_dict(old)
+    assert config.subnet == "dense" and isinstance(StegoINN(config).blocks[0].phi, DenseSubnet)
+    try:
+        StegoINN(INNConfig(3, blocks=1, growth=8, subnet="wide"))
+    except ValueError as error:
+        assert "unknown subnet 'wide'" in str(error)
+    else:
+        raise AssertionError("an unknown subnet was built")

@@ -269,6 +269,7 @@ def test_cli_eval_attacks_json(tiny_weights, photo_dir):
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert list(report["attacks"]) == ["none", "jpeg75", "crop0.9"] and report["pairs"] == 2
+    assert len(report["weights_sha256"]) == 64  # which file was measured
     table = run_steg(["eval", "-m", "robust-1", "--covers", str(photo_dir), "--secrets", str(photo_dir),
                       "--pairs", "2", "--size", "32", "--attacks", "none"])
     assert table.code == 0 and "flat_guess" in table.stderr.split("flat_guess:")[0]  # the rich table goes to stderr

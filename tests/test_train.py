@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import torch
 from helpers import smooth_image
+from safetensors import safe_open
+from safetensors.torch import save_file
 
 from stegcli.codecs.bits import BitsCodec
 from stegcli.models.registry import get_spec
@@ -207,6 +209,32 @@ def test_train_refuses_weights_and_checkpoints_of_another_model(cli_photo_dir, t
     assert run_steg(["train", "bits", "--bpp", "1", *args[2:], "--run", str(bits_run)]).code == 0
     r = run_steg([*args, "--run", str(bits_run), "--resume", "--steps", "2"])
     assert r.code == 6 and "trains bits-1, not isn-1" in r.stderr
+
+
+def test_train_isn_with_the_plain_subnet_exports_and_resumes_checkpoints_of_older_versions(cli_photo_dir, tmp_path):
+    from helpers import run_steg
+
+    from stegcli.nn.subnets import PlainSubnet
+
+    args = ["train", "isn", "--data", str(cli_photo_dir), "--batch", "1", "--patch", "32", "--blocks", "1",
+            "--growth", "8", "--device", "cpu", "--threads", "1", "--run", str(tmp_path / "plain")]
+    out = tmp_path / "isn-1.safetensors"
+    assert run_steg([*args, "--steps", "1", "--subnet", "plain", "--export", str(out)]).code == 0
+    model, meta = load_weights_file(out, expected_name="isn-1")
+    assert meta["config"]["inn"]["subnet"] == "plain" and isinstance(model.blocks[0].phi, PlainSubnet)
+    r = run_steg([*args, "--steps", "2", "--resume"])  # a dense network may not continue a plain run
+    assert r.code != 0 and "another architecture (subnet=plain)" in r.stderr
+    bad = run_steg([*args[:-2], "--run", str(tmp_path / "bad"), "--steps", "1", "--subnet", "wide"])
+    assert bad.code == 2 and "--subnet wide" in bad.stderr and not (tmp_path / "bad").exists()
+    dense = tmp_path / "dense"
+    assert run_steg([*args[:-2], "--run", str(dense), "--steps", "1"]).code == 0
+    checkpoint = dense / "checkpoint.safetensors"
+    with safe_open(str(checkpoint), framework="pt") as handle:
+        tensors, meta = {key: handle.get_tensor(key) for key in handle.keys()}, handle.metadata()
+    state = json.loads(meta["state"])
+    del state["architecture"]["subnet"]  # as a run from before the field saved it
+    save_file(tensors, str(checkpoint), metadata={**meta, "state": json.dumps(state)})
+    assert run_steg([*args[:-2], "--run", str(dense), "--steps", "2", "--resume"]).code == 0
 
 
 def test_time_limit_stops_the_run_even_with_frequent_checkpoints(tmp_path):

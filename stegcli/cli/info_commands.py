@@ -121,6 +121,7 @@ def eval_command(
         fixed_crops,
         parse_attacks,
     )
+    from stegcli.models.weights import weights_sha256
     from stegcli.train.data import SPLITS, list_images
 
     setup(quiet)
@@ -150,7 +151,7 @@ def eval_command(
         with count_progress("evaluating", "covers") as progress:
             report = evaluate_attacks(spec.name, codec.secrets, hide, codec.reveal, cover_crops, secret_crops, names,
                                       progress=progress)
-        _print_attack_report(report, as_json)
+        _print_attack_report({**report, "weights_sha256": weights_sha256(spec.name)}, as_json)
         return
     if keyless and spec.payload != "bytes":
         raise UsageError("--keyless is for bits models")
@@ -173,7 +174,7 @@ def eval_command(
             report = evaluate_images(codec, cover_crops, secret_crops, progress=progress)
         title = f"{model}: {report['pairs']} covers of {report['size']}, PNG round trip"
     if as_json:
-        typer.echo(to_json(report))
+        typer.echo(to_json({**report, "weights_sha256": weights_sha256(spec.name)}))
         return
     table = Table(title=title)
     for col in ("metric", "mean", "min"):

@@ -21,7 +21,9 @@ DecayEvery = Annotated[int, typer.Option("--decay-every", min=1, help="Halve the
 Batch = Annotated[int, typer.Option("--batch", min=1)]
 Patch = Annotated[int, typer.Option("--patch", min=16, help="Square training crop size (even; a multiple of the mosaic stride for mosaic models).")]
 Blocks = Annotated[int, typer.Option("--blocks", min=1, help="Coupling blocks.")]
-Growth = Annotated[int, typer.Option("--growth", min=1, help="Dense-block growth (width).")]
+Growth = Annotated[int, typer.Option("--growth", min=1, help="Subnet width (a dense subnet's growth).")]
+Subnet = Annotated[str, typer.Option("--subnet", help="Coupling subnet: dense (five convolutions with dense "
+                                     "connections, the shipped models) or plain (five of one width, no concatenation).")]
 StegoWeight = Annotated[float, typer.Option("--stego-weight", help="Weight of L2(stego, cover).")]
 LowWeight = Annotated[float, typer.Option("--low-weight", help="Weight of L2 of the low-frequency band.")]
 RevealWeight = Annotated[float, typer.Option("--reveal-weight", help="Weight of the keyless reveal loss.")]
@@ -60,9 +62,10 @@ def check_resumable(run_dir: Path) -> None:
 def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int, lr: float, decay_every: int,
                   batch: int, patch: int, blocks: int, growth: int, weights, resume: bool, export: Optional[Path],
                   threads: int, device: str, data: Path, init: Optional[Path], minutes: float = 0.0, lr_warmup: int = 0,
-                  force: bool = False, val_every: int = 500, note: str = "", **extra) -> None:
+                  force: bool = False, val_every: int = 500, note: str = "", subnet: str = "dense", **extra) -> None:
     import torch
 
+    from stegcli.nn.subnets import SUBNETS
     from stegcli.train.loop import TrainSettings
     from stegcli.train.recipes import Architecture
     from stegcli.train.recipes import export as export_weights
@@ -71,6 +74,8 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
         raise UsageError(f"--data {data} is not a folder")
     if not (math.isfinite(lr) and lr > 0):
         raise UsageError(f"--lr {lr}: a learning rate must be positive")
+    if subnet not in SUBNETS:
+        raise UsageError(f"--subnet {subnet}: use one of {', '.join(SUBNETS)}")
     if patch % 2:
         raise UsageError(f"--patch {patch}: must be even (the networks work in 2x2 Haar blocks)")
     for option, path in (("--init", init), ("--init-hide", extra.get("init_hide"))):
@@ -90,7 +95,7 @@ def _run_training(recipe, count: int, name: str, run: Optional[Path], steps: int
     settings = TrainSettings(steps=steps, lr=lr, decay_every=decay_every, minutes=minutes, lr_warmup=lr_warmup,
                              val_every=val_every, model=name)
     trainer = recipe(data, count, run_dir, settings,
-                     resolve_device(device), Architecture(blocks, growth, patch, batch), weights, resume, console, init=init, **extra)
+                     resolve_device(device), Architecture(blocks, growth, patch, batch, subnet=subnet), weights, resume, console, init=init, **extra)
     if export is not None:
         notes = {"init": str(init)} if init is not None else {}  # where a run's first weights came from
         export_weights(trainer, export, {"validation": trainer.task.validate(trainer.device)},
@@ -105,7 +110,7 @@ def train_bits_command(
     patch: Patch = 64, blocks: Blocks = 4, growth: Growth = 16, stego_weight: StegoWeight = 32.0,
     reveal_weight: RevealWeight = 1.0, resume: Resume = False, export: Export = None, threads: Threads = 0,
     device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0, force: Force = False,
-    val_every: ValEvery = 500, note: Note = "",
+    val_every: ValEvery = 500, note: Note = "", subnet: Subnet = "dense",
     bits_loss: Annotated[str, typer.Option("--bits-loss", help="mse: MSE to the bit signal (the shipped bits-N); "
                                            "margin: a hinge at the threshold on scattered bits, for keyless payloads.")] = "mse",
 ) -> None:
@@ -118,7 +123,7 @@ def train_bits_command(
     weights = LossWeights(stego=stego_weight, reveal=reveal_weight)
     _run_training(train_bits, bpp, f"bits-{bpp}", run, steps, lr, decay_every, batch, patch, blocks, growth,
                   weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
-                  val_every=val_every, note=note, bits_loss=bits_loss)
+                  val_every=val_every, note=note, subnet=subnet, bits_loss=bits_loss)
 
 
 def train_isn_command(
@@ -128,7 +133,7 @@ def train_isn_command(
     patch: Patch = 128, blocks: Blocks = 8, growth: Growth = 32, stego_weight: StegoWeight = 1.0,
     low_weight: LowWeight = 1.0, reveal_weight: RevealWeight = 5.0, resume: Resume = False, export: Export = None,
     threads: Threads = 0, device: Device = "auto", init: Init = None, minutes: Minutes = 0.0, lr_warmup: LrWarmup = 0,
-    force: Force = False, val_every: ValEvery = 500, note: Note = "",
+    force: Force = False, val_every: ValEvery = 500, note: Note = "", subnet: Subnet = "dense",
 ) -> None:
     """Train an isn-N model (keyless reveal is what the loss trains); --export writes the weights."""
     from stegcli.train.hiding_task import LossWeights
@@ -137,7 +142,7 @@ def train_isn_command(
     weights = LossWeights(stego=stego_weight, low=low_weight, reveal=reveal_weight)
     _run_training(train_isn, secrets, f"isn-{secrets}", run, steps, lr, decay_every, batch, patch, blocks, growth,
                   weights, resume, export, threads, device, data, init, minutes, lr_warmup, force,
-                  val_every=val_every, note=note)
+                  val_every=val_every, note=note, subnet=subnet)
 
 
 def train_mosaic_command(

@@ -16,6 +16,7 @@ needed to rebuild and judge the model without other files:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from importlib import resources
@@ -66,6 +67,16 @@ def weights_dir() -> Path:
 
 def weights_path(name: str) -> Path:
     return weights_dir() / get_spec(name).filename
+
+
+def weights_sha256(name: str) -> str:
+    """SHA-256 of the installed weights file of ``name``: which file a measurement was taken with
+    (a candidate under ``$STEGCLI_WEIGHTS`` and the shipped file share a name)."""
+    digest = hashlib.sha256()
+    with open(weights_path(name), "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def read_metadata(path: Path) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import torch
 from torch import nn
@@ -11,7 +10,7 @@ from torch import nn
 from stegcli.nn.config import ArchConfig
 from stegcli.nn.coupling import CouplingBlock
 from stegcli.nn.interface import HidingNetwork
-from stegcli.nn.subnets import DenseSubnet, channels_last
+from stegcli.nn.subnets import channels_last, subnet_constructor
 from stegcli.nn.wavelet import haar_dwt, haar_iwt
 
 
@@ -24,6 +23,7 @@ class INNConfig(ArchConfig):
     blocks: int = 8
     growth: int = 32
     clamp: float = 2.0
+    subnet: str = "dense"  # stegcli.nn.subnets.SUBNETS; growth is its width
 
     @property
     def z_channels(self) -> int:
@@ -55,7 +55,7 @@ class StegoINN(HidingNetwork):
     def __init__(self, config: INNConfig) -> None:
         super().__init__()
         self.config = config
-        subnet = partial(DenseSubnet, growth=config.growth)
+        subnet = subnet_constructor(config.subnet, config.growth)
         self.blocks = nn.ModuleList(
             CouplingBlock(4 * config.cover_channels, 4 * config.secret_channels, subnet, config.clamp)
             for _ in range(config.blocks)

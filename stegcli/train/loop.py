@@ -94,10 +94,14 @@ class Trainer:
 
     def architecture(self) -> dict[str, Any] | None:
         """The trained network's configuration (the outermost one the model holds), kept in checkpoints."""
+        config = self._config()
+        return None if config is None else config.to_dict()
+
+    def _config(self) -> ArchConfig | None:
         for module in self.model.modules():
             config = getattr(module, "config", None)
             if isinstance(config, ArchConfig):
-                return config.to_dict()
+                return config
         return None
 
     def resume(self) -> None:
@@ -108,7 +112,7 @@ class Trainer:
         if trained and self.s.model and trained != self.s.model:  # bits-1 and isn-1 share every tensor's shape
             raise ModelError(f"{self.checkpoint_path} trains {trained}, not {self.s.model}; give its run folder")
         saved, current = state.get("architecture"), self.architecture() or {}
-        if saved is not None and saved != current:
+        if saved is not None and not self._same_architecture(saved):
             changed = sorted(k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k))
             raise ModelError(f"{self.checkpoint_path} was trained with another architecture "
                              f"({', '.join(f'{k}={saved.get(k)}' for k in changed)}); give the run's options")
@@ -117,6 +121,17 @@ class Trainer:
         self._fresh_optimizer = False
         # loss_ema starts afresh: a resumed run may use other loss weights
         self.console.print(f"resumed {self.checkpoint_path} at step {self.step}")
+
+    def _same_architecture(self, saved: dict[str, Any]) -> bool:
+        """Whether a checkpoint's architecture is this network's; fields added since it was saved take their
+        defaults (a run from before ``INNConfig.subnet`` trained a dense subnet)."""
+        config = self._config()
+        if config is None:
+            return not saved
+        try:
+            return type(config).from_dict(saved) == config
+        except (TypeError, ValueError):  # a field this version does not know, or another config type's
+            return False
 
     def current_lr(self) -> float:
         ramp = 1.0

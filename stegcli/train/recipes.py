@@ -12,13 +12,13 @@ from rich.console import Console
 from stegcli.errors import ModelError
 from stegcli.models.weights import load_weights_file, save_weights
 from stegcli.nn import (
-    DenseSubnet,
     INNConfig,
     MosaicConfig,
     MosaicINN,
     RobustINNConfig,
     StegoINN,
 )
+from stegcli.nn.subnets import SUBNETS
 from stegcli.train.attack_layer import AttackRanges
 from stegcli.train.data import ImageBank, list_images
 from stegcli.train.hiding_task import (
@@ -44,6 +44,7 @@ class Architecture:
     patch: int = 64
     batch: int = 16
     val_size: int = 128
+    subnet: str = "dense"  # stego INNs (bits, isn) only: stegcli.nn.subnets.SUBNETS
 
 
 def _train(task: HidingTask, run_dir: Path, settings: TrainSettings, device: torch.device, resume: bool,
@@ -91,7 +92,8 @@ def warm_start(model: torch.nn.Module, path: Path, console: Console | None = Non
 def is_fresh(module: torch.nn.Module) -> bool:
     """True while the network is still its zero-output start (never trained): every coupling
     subnet's output layer is zero (the identity)."""
-    return all(not torch.any(net.out.weight) for net in module.modules() if isinstance(net, DenseSubnet))
+    subnets = tuple(SUBNETS.values())
+    return all(not torch.any(net.out.weight) for net in module.modules() if isinstance(net, subnets))
 
 
 def _banks(data: Path, arch: Architecture) -> tuple[ImageBank, ImageBank]:
@@ -104,7 +106,8 @@ def _hiding_task(data: Path, arch: Architecture, secret_channels: int, payload_f
                  weights: LossWeights | None) -> HidingTask:
     """A stego INN of the given width and the payload drawn from the train bank."""
     train, val = _banks(data, arch)
-    inn = StegoINN(INNConfig(secret_channels=secret_channels, blocks=arch.blocks, growth=arch.growth))
+    inn = StegoINN(INNConfig(secret_channels=secret_channels, blocks=arch.blocks, growth=arch.growth,
+                             subnet=arch.subnet))
     return HidingTask(train, val, inn, payload_for(train), arch.patch, arch.batch, weights, arch.val_size)
 
 
