@@ -36,7 +36,7 @@ from stegcli.io.images import encode_image
 from stegcli.io.tensors import from_tensor, to_tensor
 from stegcli.models.registry import get_spec, image_model_for
 from stegcli.models.weights import load_weights_file
-from stegcli.nn import RobustINN, RobustINNConfig
+from stegcli.nn import INNConfig, RobustINN, RobustINNConfig, StegoINN
 from stegcli.train.loop import TrainSettings
 from stegcli.train.recipes import Architecture, export, train_robust
 from stegcli.train.robust_task import (
@@ -431,6 +431,7 @@ def test_load_inn_start_takes_an_isn_or_robust_network_and_starts_extra_blocks_a
         (RobustINN(RobustINNConfig(1, blocks=2, growth=4)), isn, "not an invertible network of this width"),
         (RobustINN(RobustINNConfig(1, blocks=1, growth=8)), isn, "blocks this network lacks"),
         (same, tiny_mosaic(2), "not an isn-N or robust-N network"),
+        (same, StegoINN(INNConfig(3, blocks=2, growth=8, subnet="plain")), "has plain subnets; this network's are dense"),
     )
     for net, source, message in refusals:
         with pytest.raises(ModelError, match=message):

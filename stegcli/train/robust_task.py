@@ -166,6 +166,8 @@ def load_inn_start(net: RobustINN, source: nn.Module, where: str = "the file") -
         raise ModelError(f"{where} is not an isn-N or robust-N network")
     if isinstance(source, RobustINN):
         source = source.inn
+    if source.config.subnet != net.inn.config.subnet:  # same names, other shapes: say which
+        raise ModelError(f"{where} has {source.config.subnet} subnets; this network's are {net.inn.config.subnet}")
     try:
         missing, unexpected = net.inn.load_state_dict(source.state_dict(), strict=False)
     except RuntimeError:  # a size mismatch: other widths or another number of secrets
