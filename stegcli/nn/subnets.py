@@ -63,8 +63,9 @@ class PlainSubnet(nn.Module):
         return self.out(x)
 
 
-# subnet kind (as stored in an INN config) -> class taking (in_channels, out_channels, width)
-SUBNETS: dict[str, Callable[[int, int, int], nn.Module]] = {"dense": DenseSubnet, "plain": PlainSubnet}
+# subnet kind (as stored in an INN config) -> class taking (in_channels, out_channels, width); the classes
+# also tell a subnet apart from other modules (``train.recipes.is_fresh``)
+SUBNETS: dict[str, type[nn.Module]] = {"dense": DenseSubnet, "plain": PlainSubnet}
 
 
 def subnet_constructor(kind: str, width: int) -> Callable[[int, int], nn.Module]:
